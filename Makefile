@@ -1,0 +1,33 @@
+# Every target is a plain go command (or a chain of them); `make help` lists them.
+
+BIN      := bin/lookup-adaptor
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -ldflags "-X main.version=$(VERSION)"
+# A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
+DEV_KEY  := .dev/signing-key
+
+.PHONY: help build run test lint fuzz
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/lookup-adaptor
+	go build $(LDFLAGS) -o $(BIN) ./cmd/lookup-adaptor
+
+$(DEV_KEY):
+	mkdir -p $(dir $@) && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@
+
+run: build $(DEV_KEY) ## run the server on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
+	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT=console $(BIN) serve
+
+test: ## run every test (with the race detector)
+	go test -race -count=1 ./...
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run gofmt -w'; exit 1; }
+	go vet ./...
+
+FUZZTIME ?= 30s
+fuzz: ## run each fuzz test for FUZZTIME (default 30s)
+	go test ./signing -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME)
+	go test ./signing -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME)

@@ -1,0 +1,35 @@
+package adaptor
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Admin returns the handler of the admin listener (admin.addr): /healthz answers 200 while the
+// process serves; /readyz answers 200 only while ready (the store reachable) returns nil, within
+// two seconds. A nil ready is always ready.
+func Admin(ready func(context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := ready(ctx); err != nil {
+				writeStatus(w, http.StatusServiceUnavailable, "unavailable")
+				return
+			}
+		}
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	return mux
+}
+
+func writeStatus(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"status":"` + text + `"}`))
+}

@@ -1,0 +1,132 @@
+package adaptor_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/signing"
+)
+
+// testKey signs every request the tests send unless a test says otherwise.
+const testKey = "test-signing-key-do-not-use-in-production"
+
+// testNow is the fixed clock of the server under test.
+var testNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+
+// harness is a real server on a random loopback port, its clock fixed at testNow.
+type harness struct {
+	url  string
+	logs *observer.ObservedLogs
+}
+
+// start runs a Server built from opts; Verifier defaults to testKey with a 5-minute window.
+func start(t *testing.T, opts adaptor.Options) *harness {
+	t.Helper()
+	if opts.Verifier == nil {
+		opts.Verifier = &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute}
+	}
+	opts.Now = func() time.Time { return testNow }
+	core, logs := observer.New(zapcore.DebugLevel)
+	ts := httptest.NewServer(adaptor.New(opts, zap.New(core)))
+	t.Cleanup(ts.Close)
+	return &harness{url: ts.URL, logs: logs}
+}
+
+// request is a lookup as Gladly would send it, before it is sent.
+type request struct {
+	method, path, query string
+	body                []byte
+	key                 string
+	at                  time.Time
+	// edit changes the signed request before sending (tampering, extra headers).
+	edit func(*http.Request)
+}
+
+// send signs r (key testKey and time testNow unless set) and sends it to h.
+func (h *harness) send(t *testing.T, r request) (*http.Response, []byte) {
+	t.Helper()
+	if r.method == "" {
+		r.method = http.MethodPost
+	}
+	if r.path == "" {
+		r.path = "/lookup"
+	}
+	if r.key == "" {
+		r.key = testKey
+	}
+	if r.at.IsZero() {
+		r.at = testNow
+	}
+	sr, err := signing.NewRequest([]byte(r.key), r.method, r.path, r.query, r.body, r.at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := h.url + r.path
+	if r.query != "" {
+		url += "?" + r.query
+	}
+	req, err := http.NewRequest(r.method, url, bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = sr.Header
+	if r.edit != nil {
+		r.edit(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// post sends a signed lookup body to /lookup and returns the status and body.
+func (h *harness) post(t *testing.T, body string) (int, string) {
+	t.Helper()
+	resp, b := h.send(t, request{body: []byte(body)})
+	return resp.StatusCode, string(b)
+}
+
+// resign replaces the Gladly-Authorization of r by one covering its current headers.
+func resign(t *testing.T, r *http.Request, body []byte) {
+	t.Helper()
+	auth, err := signing.Sign([]byte(testKey), &signing.Request{
+		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Gladly-Authorization", auth)
+}
+
+// nopBody replaces a request body after signing.
+func nopBody(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// assertLogsOmit fails if any logged message or field holds one of the secrets.
+func assertLogsOmit(t *testing.T, h *harness, secrets ...string) {
+	t.Helper()
+	for _, e := range h.logs.All() {
+		line := fmt.Sprint(e.Message, e.ContextMap())
+		for _, secret := range secrets {
+			if strings.Contains(line, secret) {
+				t.Errorf("log line leaks %q: %s", secret, line)
+			}
+		}
+	}
+}

@@ -1,0 +1,84 @@
+// Package adaptor is the HTTP side of the Lookup Adaptor: the echo server Gladly calls, its
+// middleware chain (body limit, signature, Basic auth, request log, panic recovery), request
+// decoding and validation, the three lookups and the one table that turns failures into the
+// answers of SPEC §6.
+//
+// Build a Server with New and serve it with any net/http server:
+//
+//	srv := adaptor.New(adaptor.Options{Path: "/lookup", Verifier: v, Store: st}, logger)
+//	http.ListenAndServe("127.0.0.1:8080", srv)
+package adaptor
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/lookup-adaptor/lookup-adaptor/signing"
+)
+
+// BasicAuth holds the HTTP Basic credentials Gladly is configured to send. With an empty
+// Username, Basic auth is off; otherwise every lookup must carry exactly these credentials.
+type BasicAuth struct {
+	Username string
+	Password string
+	Realm    string
+}
+
+// Options configure a Server. Zero values take the defaults of SPEC §7 where one exists.
+type Options struct {
+	// Path is where Gladly POSTs lookups (server.path).
+	Path string
+	// SigningPath is the path Gladly signed, when a reverse proxy rewrites it before it reaches
+	// the server (signing.path); empty means the request's own path.
+	SigningPath string
+	// MaxBodyBytes bounds the request body (server.max_body_bytes).
+	MaxBodyBytes int64
+	// RequestTimeout bounds the work done for one lookup (server.request_timeout).
+	RequestTimeout time.Duration
+	// Verifier checks Gladly's signature; required.
+	Verifier *signing.Verifier
+	// Basic is the optional HTTP Basic check (auth.basic.*).
+	Basic BasicAuth
+	// Now is the clock used for signature freshness; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server answers Gladly's lookups. It is an http.Handler, safe for concurrent use.
+type Server struct {
+	opts Options
+	log  *zap.Logger
+	echo *echo.Echo
+}
+
+// New builds a Server from opts; log receives one line per request and the causes of failures.
+func New(opts Options, log *zap.Logger) *Server {
+	if opts.Path == "" {
+		opts.Path = "/lookup"
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 5 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	s := &Server{opts: opts, log: log, echo: echo.New()}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// run executes the command line args and returns its error; output goes to t.Log.
+func run(t *testing.T, args ...string) error {
+	t.Helper()
+	_, err := runOutput(t, "", args...)
+	return err
+}
+
+// runOutput executes args with stdin and returns what the command printed.
+func runOutput(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetArgs(args)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	err := cmd.Execute()
+	t.Logf("lookup-adaptor %s\n%s", strings.Join(args, " "), out.String())
+	return out.String(), err
+}
+
+func TestVersion(t *testing.T) {
+	out, err := runOutput(t, "", "version")
+	if err != nil || out != "lookup-adaptor "+version+"\n" {
+		t.Errorf("version printed %q, %v", out, err)
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/signing"
+)
+
+func newServeCommand(load configLoader) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the lookup server and its admin listener",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load(cmd)
+			if err != nil {
+				return err
+			}
+			if err := cfg.requireKeys(); err != nil {
+				return err
+			}
+			log, err := newLogger(cfg)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, cfg, log)
+		},
+	}
+}
+
+// serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully,
+// letting in-flight requests finish within server.shutdown_timeout.
+func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
+	handler := adaptor.New(adaptor.Options{
+		Path:           cfg.Server.Path,
+		SigningPath:    cfg.Signing.Path,
+		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
+		RequestTimeout: cfg.Server.RequestTimeout,
+		Verifier:       &signing.Verifier{Keys: cfg.keyBytes(), MaxSkew: cfg.Signing.MaxSkew},
+		Basic: adaptor.BasicAuth{
+			Username: cfg.Auth.Basic.Username,
+			Password: cfg.Auth.Basic.Password,
+			Realm:    cfg.Auth.Basic.Realm,
+		},
+	}, log)
+
+	servers := []*http.Server{
+		newHTTPServer(handler, cfg.Server.RequestTimeout),
+		newHTTPServer(adaptor.Admin(nil), 5*time.Second),
+	}
+	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
+	names := []string{"lookup", "admin"}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		ln, err := net.Listen("tcp", addrs[i])
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		defer ln.Close()
+		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()))
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	log.Info("serving lookups", zap.String("path", cfg.Server.Path), zap.String("version", version))
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("shutting down", zap.Duration("timeout", cfg.Server.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// newHTTPServer bounds every phase of a connection so a slow or idle client cannot hold it.
+func newHTTPServer(h http.Handler, requestTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      requestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}

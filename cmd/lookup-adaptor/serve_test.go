@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/lookup-adaptor/lookup-adaptor/signing"
+)
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServe runs serve on free ports and returns its config and a channel with its result.
+func startServe(t *testing.T, ctx context.Context) (*Config, <-chan error) {
+	t.Helper()
+	t.Setenv("ADAPTOR_SIGNING_KEYS", "serve-test-key")
+	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
+	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
+	cfg, err := loadConfig(repoConfig, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, zap.NewNop()) }()
+	waitFor(t, "http://"+cfg.Admin.Addr+"/healthz")
+	return cfg, done
+}
+
+func waitFor(t *testing.T, url string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s never answered 200", url)
+}
+
+func TestServeAnswersAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, done := startServe(t, ctx)
+
+	body := []byte(`{"lookupLevel":"BASIC","query":{"emails":["nobody@example.com"]},"uniqueMatchRequired":false}`)
+	sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
+	req.Header = sr.Header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed lookup: %d", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := http.Get("http://" + cfg.Admin.Addr + "/healthz"); err == nil {
+		t.Error("admin listener still up after shutdown")
+	}
+}

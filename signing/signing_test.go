@@ -1,0 +1,205 @@
+package signing_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/signing"
+)
+
+// The worked example of SPEC §2, computed there with an independent implementation.
+const (
+	kaKey       = "example-signing-key-0123456789abcdef"
+	kaBody      = `{"lookupLevel":"BASIC","query":{"emails":["ada@example.com"],"id":"Qx7rT2mLQkGz1pWcYb3dNa","name":"Ada Lovelace","phones":["+14155550123"]},"uniqueMatchRequired":false}`
+	kaTime      = "20261121T093000Z"
+	kaSignature = "e39267e882c77074cebebeb0cdabf3adce1e3d50bba37438620cdbfccdf31ed3"
+	kaSigned    = "accept;content-type;gladly-correlation-id;gladly-time"
+)
+
+var kaNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+
+func knownAnswer() *signing.Request {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	h.Set("Gladly-Correlation-Id", "Zc1QW8eRT0yk4nHf2LmPsA")
+	h.Set("Gladly-Time", kaTime)
+	h.Set("Gladly-Authorization", "SigningAlgorithm=hmac-sha256, SignedHeaders="+kaSigned+", Signature="+kaSignature)
+	return &signing.Request{Method: "POST", Path: "/lookup", Header: h, Body: []byte(kaBody)}
+}
+
+func verifier(keys ...string) *signing.Verifier {
+	v := &signing.Verifier{MaxSkew: 5 * time.Minute}
+	for _, k := range keys {
+		v.Keys = append(v.Keys, []byte(k))
+	}
+	return v
+}
+
+func TestKnownAnswer(t *testing.T) {
+	form, err := verifier(kaKey).Verify(knownAnswer(), kaNow)
+	if err != nil {
+		t.Fatalf("SPEC §2 worked example does not verify: %v", err)
+	}
+	if form != signing.FormCanonical {
+		t.Errorf("form = %q, want canonical", form)
+	}
+}
+
+func TestSignReproducesKnownAnswer(t *testing.T) {
+	r := knownAnswer()
+	r.Header.Del("Gladly-Authorization")
+	got, err := signing.Sign([]byte(kaKey), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SigningAlgorithm=hmac-sha256, SignedHeaders=" + kaSigned + ", Signature=" + kaSignature
+	if got != want {
+		t.Errorf("Sign =\n %s\nwant\n %s", got, want)
+	}
+}
+
+// Changing any one input of the worked example must fail with the reason that input explains.
+func TestKnownAnswerTampered(t *testing.T) {
+	cases := []struct {
+		name   string
+		key    string
+		now    time.Time
+		mutate func(r *signing.Request)
+		want   error
+	}{
+		{"body byte", kaKey, kaNow, func(r *signing.Request) { r.Body[10] ^= 1 }, signing.ErrMismatch},
+		{"signed header value", kaKey, kaNow, func(r *signing.Request) { r.Header.Set("Accept", "text/plain") }, signing.ErrMismatch},
+		{"path", kaKey, kaNow, func(r *signing.Request) { r.Path = "/lookup2" }, signing.ErrMismatch},
+		{"method", kaKey, kaNow, func(r *signing.Request) { r.Method = "GET" }, signing.ErrMismatch},
+		{"query added", kaKey, kaNow, func(r *signing.Request) { r.RawQuery = "a=1" }, signing.ErrMismatch},
+		{"time within window", kaKey, kaNow, func(r *signing.Request) { r.Header.Set("Gladly-Time", "20261121T093001Z") }, signing.ErrMismatch},
+		{"key", kaKey + "x", kaNow, func(*signing.Request) {}, signing.ErrMismatch},
+		{"stale", kaKey, kaNow.Add(5*time.Minute + time.Second), func(*signing.Request) {}, signing.ErrStale},
+		{"future", kaKey, kaNow.Add(-5*time.Minute - time.Second), func(*signing.Request) {}, signing.ErrStale},
+		{"missing time", kaKey, kaNow, func(r *signing.Request) { r.Header.Del("Gladly-Time") }, signing.ErrMissingHeader},
+		{"missing authorization", kaKey, kaNow, func(r *signing.Request) { r.Header.Del("Gladly-Authorization") }, signing.ErrMissingHeader},
+		{"signed header absent", kaKey, kaNow, func(r *signing.Request) { r.Header.Del("Accept") }, signing.ErrHeaderAbsent},
+		{"bad time", kaKey, kaNow, func(r *signing.Request) { r.Header.Set("Gladly-Time", "2026-11-21T09:30:00Z") }, signing.ErrBadTime},
+		{"algorithm", kaKey, kaNow, func(r *signing.Request) {
+			r.Header.Set("Gladly-Authorization", strings.Replace(r.Header.Get("Gladly-Authorization"), "hmac-sha256", "hmac-sha1", 1))
+		}, signing.ErrAlgorithm},
+		{"time not signed", kaKey, kaNow, func(r *signing.Request) {
+			r.Header.Set("Gladly-Authorization", strings.Replace(r.Header.Get("Gladly-Authorization"), ";gladly-time", "", 1))
+		}, signing.ErrTimeUnsigned},
+		{"short signature", kaKey, kaNow, func(r *signing.Request) {
+			r.Header.Set("Gladly-Authorization", strings.TrimSuffix(r.Header.Get("Gladly-Authorization"), "d3"))
+		}, signing.ErrMalformed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := knownAnswer()
+			tc.mutate(r)
+			_, err := verifier(tc.key).Verify(r, tc.now)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if got, want := signing.Reason(err), tc.want.(*signing.Error).Reason; got != want {
+				t.Errorf("Reason = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	if _, err := verifier("old-key", kaKey).Verify(knownAnswer(), kaNow); err != nil {
+		t.Errorf("second key of the list does not verify: %v", err)
+	}
+	if _, err := verifier("old-key", "other").Verify(knownAnswer(), kaNow); !errors.Is(err, signing.ErrMismatch) {
+		t.Errorf("no matching key: err = %v, want mismatch", err)
+	}
+	if _, err := verifier().Verify(knownAnswer(), kaNow); !errors.Is(err, signing.ErrNoKeys) {
+		t.Errorf("no keys: err = %v, want ErrNoKeys", err)
+	}
+}
+
+func TestSkewDisabled(t *testing.T) {
+	v := verifier(kaKey)
+	v.MaxSkew = 0
+	if _, err := v.Verify(knownAnswer(), kaNow.AddDate(1, 0, 0)); err != nil {
+		t.Errorf("max_skew 0 must accept an old request: %v", err)
+	}
+}
+
+// signed builds a request signed by Sign with the given extra headers.
+func signed(t *testing.T, path, query string, extra map[string]string) *signing.Request {
+	t.Helper()
+	h := http.Header{}
+	h.Set("Gladly-Time", kaTime)
+	for k, v := range extra {
+		h.Set(k, v)
+	}
+	r := &signing.Request{Method: "POST", Path: path, RawQuery: query, Header: h, Body: []byte(`{}`)}
+	auth, err := signing.Sign([]byte(kaKey), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set("Gladly-Authorization", auth)
+	return r
+}
+
+func TestWhitespaceInSignedHeaders(t *testing.T) {
+	r := signed(t, "/lookup", "", map[string]string{"X-Custom": "a    b\t c"})
+	// The value as it travels may differ in white space; the canonical form collapses it.
+	r.Header.Set("X-Custom", "  a b   c  ")
+	if _, err := verifier(kaKey).Verify(r, kaNow); err != nil {
+		t.Errorf("white space must be normalised: %v", err)
+	}
+}
+
+func TestQueryStringForms(t *testing.T) {
+	r := signed(t, "/lookup", "b=2&a=1", nil)
+	form, err := verifier(kaKey).Verify(r, kaNow)
+	if err != nil || form != signing.FormCanonical {
+		t.Fatalf("canonical query: form %q err %v", form, err)
+	}
+
+	// A legacy signer puts path?query on line 2 and the raw query on line 3; an already sorted
+	// query makes Sign produce exactly that when given path?query as the path.
+	legacy := signed(t, "/lookup?a=1&b=2", "a=1&b=2", nil)
+	legacy.Path = "/lookup"
+	form, err = verifier(kaKey).Verify(legacy, kaNow)
+	if err != nil || form != signing.FormLegacy {
+		t.Fatalf("legacy query: form %q err %v", form, err)
+	}
+}
+
+func TestHostHeader(t *testing.T) {
+	r := signed(t, "/lookup", "", map[string]string{"Host": "adaptor.example.com"})
+	r.Host = r.Header.Get("Host")
+	r.Header.Del("Host") // as net/http delivers it
+	if _, err := verifier(kaKey).Verify(r, kaNow); err != nil {
+		t.Errorf("signed host header: %v", err)
+	}
+}
+
+func TestParseAuthorization(t *testing.T) {
+	good := "SigningAlgorithm=hmac-sha256, SignedHeaders=a;gladly-time, Signature=" + kaSignature
+	a, err := signing.ParseAuthorization(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Algorithm != "hmac-sha256" || len(a.SignedHeaders) != 2 || len(a.Signature) != 32 {
+		t.Errorf("parsed %+v", a)
+	}
+	for _, bad := range []string{
+		"",
+		"SigningAlgorithm=hmac-sha256",
+		"SigningAlgorithm=hmac-sha256, SignedHeaders=a, Signature=" + kaSignature + ", Signature=" + kaSignature,
+		"SigningAlgorithm=hmac-sha256, SignedHeaders=a;;b, Signature=" + kaSignature,
+		"SigningAlgorithm=hmac-sha256, SignedHeaders=a, Signature=" + strings.Repeat("z", 64),
+		"SigningAlgorithm=hmac-sha256 SignedHeaders=a Signature=" + kaSignature,
+	} {
+		if _, err := signing.ParseAuthorization(bad); !errors.Is(err, signing.ErrMalformed) {
+			t.Errorf("ParseAuthorization(%q) err = %v, want ErrMalformed", bad, err)
+		}
+	}
+}
