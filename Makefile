@@ -6,7 +6,7 @@ LDFLAGS  := -ldflags "-X main.version=$(VERSION)"
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
-.PHONY: help build run test lint fuzz
+.PHONY: help build run test lint fuzz golden
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,3 +31,7 @@ FUZZTIME ?= 30s
 fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./signing -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME)
 	go test ./signing -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME)
+	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+golden: ## rewrite golden answers from the current code (review the diff like code)
+	go test ./transactions -run TestGoldenWire -update

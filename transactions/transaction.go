@@ -1,0 +1,272 @@
+// Package transactions holds the five transaction types Gladly shows on a customer — ORDER,
+// FLIGHT, STAY, SUBSCRIPTION and GENERIC — their validation when data is loaded, and their
+// string-only wire form (SPEC §4, §5).
+//
+// A Transaction is validated and rendered once, when it is parsed (from seed JSON with Parse or
+// FromValue, from Go values with New); answering a lookup only copies its wire bytes. Every
+// scalar becomes a string by the rules of Scalar; nesting is allowed only where Gladly allows it
+// (products, fulfillments, addresses, actions); any other flat field is kept as given.
+//
+// The package does no I/O.
+package transactions
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// FieldError is a validation failure; Field is the path of the field at fault, such as
+// "products[1].quantity".
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return "transactions: " + e.Msg
+	}
+	return "transactions: " + e.Field + ": " + e.Msg
+}
+
+// Transaction is a validated transaction in its wire form. The zero value is not valid; values
+// are immutable and safe to share between goroutines.
+type Transaction struct {
+	typ  Type
+	date time.Time
+	wire json.RawMessage
+}
+
+// Type returns the transaction type.
+func (t Transaction) Type() Type { return t.typ }
+
+// Date returns the time it is ordered by: createdAt, else the type's main date (FLIGHT
+// departureTime, STAY checkInDate, SUBSCRIPTION startDate); zero when it has none.
+func (t Transaction) Date() time.Time { return t.date }
+
+// Wire returns the string-only JSON object sent to Gladly. Callers must not modify it.
+func (t Transaction) Wire() json.RawMessage { return t.wire }
+
+// MarshalJSON writes the wire form.
+func (t Transaction) MarshalJSON() ([]byte, error) { return t.wire, nil }
+
+// Load rebuilds a Transaction from the Type, Date and Wire a backend stored after a successful
+// Parse. It does not validate again.
+func Load(typ Type, date time.Time, wire []byte) Transaction {
+	return Transaction{typ: typ, date: date, wire: wire}
+}
+
+// Parse validates one transaction given as a JSON object and renders its wire form.
+func Parse(raw []byte) (Transaction, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return Transaction{}, &FieldError{Msg: "not valid JSON"}
+	}
+	if dec.More() {
+		return Transaction{}, &FieldError{Msg: "trailing data after the JSON object"}
+	}
+	return FromValue(v)
+}
+
+// FromValue validates one transaction already decoded by encoding/json (with UseNumber, so
+// numbers stay exact) and renders its wire form.
+func FromValue(v any) (Transaction, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return Transaction{}, &FieldError{Msg: "a transaction must be an object, got " + jsonType(v)}
+	}
+	name, _ := obj["type"].(string)
+	typ := Type(name)
+	sch, ok := schemas[typ]
+	if !ok {
+		return Transaction{}, &FieldError{Field: "type", Msg: fmt.Sprintf("unknown transaction type %s; want one of %s", quoted(obj["type"]), typeList())}
+	}
+	out, err := render(obj, sch, "")
+	if err != nil {
+		return Transaction{}, err
+	}
+	date := sortDate(out, typ)
+	wire, err := json.Marshal(out)
+	if err != nil {
+		return Transaction{}, &FieldError{Msg: err.Error()}
+	}
+	return Transaction{typ: typ, date: date, wire: wire}, nil
+}
+
+// Newest orders ts newest first by Date (undated last, ties in their given order) and keeps at
+// most max of them. It sorts ts in place.
+func Newest(ts []Transaction, max int) []Transaction {
+	slices.SortStableFunc(ts, func(a, b Transaction) int { return b.date.Compare(a.date) })
+	if max >= 0 && len(ts) > max {
+		ts = ts[:max]
+	}
+	return ts
+}
+
+// render validates obj against sch and returns its wire form: strings, lists of strings, and
+// nested objects only where sch allows them. Absent values (null, "") are dropped.
+func render(obj map[string]any, sch *schema, path string) (map[string]any, error) {
+	out := make(map[string]any, len(obj))
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // report the first bad field deterministically
+	for _, k := range keys {
+		v, p := obj[k], join(path, k)
+		if v == nil {
+			continue
+		}
+		switch sch.fields[k] {
+		case shapeScalar:
+			s, err := ParseScalar(v)
+			if err != nil {
+				return nil, &FieldError{Field: p, Msg: err.Error() + "; nesting is allowed only in products, fulfillments, addresses and actions"}
+			}
+			if !s.IsZero() {
+				out[k] = s.String()
+			}
+		case shapeDate:
+			s, ok := v.(string)
+			if !ok {
+				return nil, &FieldError{Field: p, Msg: "want an ISO 8601 date or time as a string, got " + jsonType(v)}
+			}
+			if s == "" {
+				continue
+			}
+			d, err := normaliseDate(s)
+			if err != nil {
+				return nil, &FieldError{Field: p, Msg: err.Error()}
+			}
+			out[k] = d
+		case shapeScalarList:
+			list, ok := v.([]any)
+			if !ok {
+				return nil, &FieldError{Field: p, Msg: "want an array, got " + jsonType(v)}
+			}
+			strs := make([]string, 0, len(list))
+			for i, item := range list {
+				s, err := ParseScalar(item)
+				if err != nil {
+					return nil, &FieldError{Field: fmt.Sprintf("%s[%d]", p, i), Msg: err.Error()}
+				}
+				if !s.IsZero() {
+					strs = append(strs, s.String())
+				}
+			}
+			if len(strs) > 0 {
+				out[k] = strs
+			}
+		case shapeObject:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, &FieldError{Field: p, Msg: "want an object, got " + jsonType(v)}
+			}
+			r, err := render(m, sch.nested[k], p)
+			if err != nil {
+				return nil, err
+			}
+			if len(r) > 0 {
+				out[k] = r
+			}
+		case shapeObjectList:
+			list, ok := v.([]any)
+			if !ok {
+				return nil, &FieldError{Field: p, Msg: "want an array of objects, got " + jsonType(v)}
+			}
+			objs := make([]map[string]any, 0, len(list))
+			for i, item := range list {
+				ip := fmt.Sprintf("%s[%d]", p, i)
+				m, ok := item.(map[string]any)
+				if !ok {
+					return nil, &FieldError{Field: ip, Msg: "want an object, got " + jsonType(item)}
+				}
+				r, err := render(m, sch.nested[k], ip)
+				if err != nil {
+					return nil, err
+				}
+				objs = append(objs, r)
+			}
+			if len(objs) > 0 {
+				out[k] = objs
+			}
+		}
+	}
+	for _, k := range sch.required {
+		if _, ok := out[k]; !ok {
+			return nil, &FieldError{Field: join(path, k), Msg: "required"}
+		}
+	}
+	return out, nil
+}
+
+// dateLayouts are the ISO 8601 forms accepted for date fields; a time without a zone is UTC.
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04"}
+
+// normaliseDate renders an ISO 8601 date as itself and a time as RFC 3339 in UTC.
+func normaliseDate(s string) (string, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format(time.DateOnly), nil
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Format(time.RFC3339Nano), nil
+		}
+	}
+	return "", fmt.Errorf("%q is not an ISO 8601 date (2026-10-01) or time (2026-10-01T12:00:00Z)", truncate(s, 40))
+}
+
+// sortDate picks the ordering date from a rendered transaction.
+func sortDate(out map[string]any, typ Type) time.Time {
+	for _, field := range []string{"createdAt", mainDate[typ]} {
+		s, _ := out[field].(string)
+		if s == "" {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t
+		}
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func typeList() string {
+	names := make([]string, len(Types))
+	for i, t := range Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// quoted shows a user-supplied value in an error message, bounded.
+func quoted(v any) string {
+	if v == nil {
+		return "(missing)"
+	}
+	b, _ := json.Marshal(v)
+	return truncate(string(b), 40)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

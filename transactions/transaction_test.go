@@ -1,0 +1,224 @@
+package transactions_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// TestGoldenWire renders every input under testdata/input and compares the wire form with
+// testdata/golden; `go test ./transactions -update` (make golden) rewrites the goldens.
+func TestGoldenWire(t *testing.T) {
+	inputs, _ := filepath.Glob("testdata/input/*.json")
+	if len(inputs) != len(transactions.Types) {
+		t.Fatalf("want one input per type, found %d", len(inputs))
+	}
+	for _, in := range inputs {
+		name := filepath.Base(in)
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil {
+				t.Fatal(err)
+			}
+			var wires []json.RawMessage
+			for i, item := range items {
+				tx, err := transactions.Parse(item)
+				if err != nil {
+					t.Fatalf("item %d: %v", i, err)
+				}
+				if strings.ToLower(string(tx.Type()))+".json" != name {
+					t.Errorf("item %d: type %s in %s", i, tx.Type(), name)
+				}
+				wires = append(wires, tx.Wire())
+			}
+			got, _ := json.MarshalIndent(wires, "", "  ")
+			got = append(got, '\n')
+			golden := filepath.Join("testdata/golden", name)
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run make golden)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("wire form differs from %s:\ngot\n%s", golden, got)
+			}
+			assertAllStrings(t, wires)
+		})
+	}
+}
+
+func TestValidation(t *testing.T) {
+	cases := []struct {
+		name, in, field, msg string
+	}{
+		{"unknown type", `{"type":"CAR","make":"x"}`, "type", "unknown transaction type"},
+		{"missing type", `{"orderNumber":"1"}`, "type", "unknown transaction type"},
+		{"lower-case type", `{"type":"order"}`, "type", "unknown transaction type"},
+		{"not an object", `[1,2]`, "", "must be an object"},
+		{"not JSON", `{"type":`, "", "not valid JSON"},
+		{"nested where not allowed", `{"type":"FLIGHT","seat":{"row":14}}`, "seat", "got an object"},
+		{"array where scalar", `{"type":"GENERIC","tags":["a"]}`, "tags", "got an array"},
+		{"products on FLIGHT", `{"type":"FLIGHT","products":[{"id":1}]}`, "products", "got an array"},
+		{"fulfillments on SUBSCRIPTION", `{"type":"SUBSCRIPTION","fulfillments":[]}`, "fulfillments", "got an array"},
+		{"nested in a product", `{"type":"ORDER","products":[{"id":1},{"id":2,"dims":{"w":1}}]}`, "products[1].dims", "got an object"},
+		{"products not a list", `{"type":"ORDER","products":{"id":1}}`, "products", "want an array of objects"},
+		{"product not an object", `{"type":"ORDER","products":[1]}`, "products[0]", "want an object"},
+		{"productIds nested", `{"type":"ORDER","fulfillments":[{"productIds":[[1]]}]}`, "fulfillments[0].productIds[0]", "got an array"},
+		{"address not an object", `{"type":"ORDER","billingAddress":"12 Analytical Way"}`, "billingAddress", "want an object"},
+		{"address nested", `{"type":"ORDER","billingAddress":{"geo":{"lat":1}}}`, "billingAddress.geo", "got an object"},
+		{"bad createdAt", `{"type":"ORDER","createdAt":"yesterday"}`, "createdAt", "not an ISO 8601"},
+		{"numeric date", `{"type":"STAY","checkInDate":20261201}`, "checkInDate", "want an ISO 8601"},
+		{"bad delivery date", `{"type":"ORDER","fulfillments":[{"estimatedDeliveryDate":"2026-13-01"}]}`, "fulfillments[0].estimatedDeliveryDate", "not an ISO 8601"},
+		{"action without formUrl", `{"type":"ORDER","actions":[{"name":"Refund"}]}`, "actions[0].formUrl", "required"},
+		{"huge exponent", `{"type":"GENERIC","n":1e999999}`, "n", "not a number"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := transactions.Parse([]byte(tc.in))
+			var fe *transactions.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want a FieldError", err)
+			}
+			if fe.Field != tc.field || !strings.Contains(fe.Msg, tc.msg) {
+				t.Errorf("got field %q msg %q; want field %q msg containing %q", fe.Field, fe.Msg, tc.field, tc.msg)
+			}
+		})
+	}
+}
+
+func TestNumbersAndScalars(t *testing.T) {
+	for in, want := range map[string]string{
+		"42": "42", "42.0": "42", "-0": "0", "-0.0": "0", "19.99": "19.99", "19.990": "19.99",
+		"1e3": "1000", "1.5E+2": "150", "2.5e-3": "0.0025", "0.000125": "0.000125", "-7.10": "-7.1",
+		"123456789012345678901234567890": "123456789012345678901234567890", "0.5e1": "5", "007": "7",
+	} {
+		s, err := transactions.Number(in)
+		if err != nil || s.String() != want {
+			t.Errorf("Number(%s) = %q, %v; want %q", in, s, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-", "1.2.3", "0x10", "1e", "1e+", "NaN", "1e401", "١"} {
+		if _, err := transactions.Number(bad); err == nil {
+			t.Errorf("Number(%q) accepted", bad)
+		}
+	}
+	if got := transactions.Bool(true).String() + transactions.Bool(false).String(); got != "truefalse" {
+		t.Errorf("booleans render as %q", got)
+	}
+	at := time.Date(2026, 10, 1, 14, 0, 0, 0, time.FixedZone("CEST", 2*3600))
+	if got := transactions.Time(at).String(); got != "2026-10-01T12:00:00Z" {
+		t.Errorf("time renders as %q", got)
+	}
+	if s, err := transactions.ParseScalar(map[string]any{}); err == nil {
+		t.Errorf("an object became scalar %q", s)
+	}
+	if b, _ := json.Marshal(transactions.Bool(true)); string(b) != `"true"` {
+		t.Errorf("Scalar marshals as %s", b)
+	}
+}
+
+func TestNewestFirstAndCapped(t *testing.T) {
+	mk := func(js string) transactions.Transaction {
+		tx, err := transactions.Parse([]byte(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	list := []transactions.Transaction{
+		mk(`{"type":"GENERIC","n":"undated"}`),
+		mk(`{"type":"ORDER","orderNumber":"old","createdAt":"2025-01-01T00:00:00Z"}`),
+		mk(`{"type":"FLIGHT","confirmationCode":"by-departure","departureTime":"2026-06-01T00:00:00Z"}`),
+		mk(`{"type":"STAY","confirmationNumber":"by-checkin","checkInDate":"2026-03-01"}`),
+		mk(`{"type":"ORDER","orderNumber":"new","createdAt":"2026-10-01T00:00:00Z"}`),
+		mk(`{"type":"SUBSCRIPTION","subscriptionId":"created-wins","startDate":"2027-01-01","createdAt":"2024-01-01T00:00:00Z"}`),
+	}
+	got := transactions.Newest(list, 4)
+	var order []string
+	for _, tx := range got {
+		var m map[string]string
+		_ = json.Unmarshal(tx.Wire(), &m)
+		order = append(order, m["orderNumber"]+m["confirmationCode"]+m["confirmationNumber"]+m["subscriptionId"]+m["n"])
+	}
+	if want := "new by-departure by-checkin old"; strings.Join(order, " ") != want {
+		t.Errorf("order %v, want %s", order, want)
+	}
+	if n := len(transactions.Newest(list, 100)); n != 6 {
+		t.Errorf("cap above length kept %d", n)
+	}
+}
+
+func TestNewFromGoTypes(t *testing.T) {
+	tx, err := transactions.New(transactions.OrderTx{
+		OrderNumber: "1001",
+		CreatedAt:   time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC),
+		ItemCount:   2,
+		Products:    []transactions.Product{{ID: "1", Name: "Socks", Quantity: 2}},
+		Fulfillments: []transactions.Fulfillment{{
+			ProductIDs: []string{"1"}, EstimatedDeliveryDate: time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC),
+		}},
+		Extra: map[string]any{"giftWrapped": true, "weightKg": 1.25, "orderNumber": "override-ignored"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"createdAt":"2026-10-01T12:00:00Z","fulfillments":[{"estimatedDeliveryDate":"2026-10-05T00:00:00Z","productIds":["1"]}],"giftWrapped":"true","itemCount":"2","orderNumber":"1001","products":[{"id":"1","name":"Socks","quantity":"2"}],"type":"ORDER","weightKg":"1.25"}`
+	if string(tx.Wire()) != want {
+		t.Errorf("wire\n%s\nwant\n%s", tx.Wire(), want)
+	}
+	if _, err := transactions.New(transactions.GenericTx{Fields: map[string]any{"nested": map[string]any{"a": 1}}}); err == nil {
+		t.Error("GenericTx with a nested field must fail")
+	}
+}
+
+// assertAllStrings fails unless every leaf of v is a string.
+func assertAllStrings(t *testing.T, v any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	var decoded any
+	_ = json.Unmarshal(b, &decoded)
+	if path, ok := nonString(decoded, ""); !ok {
+		t.Errorf("non-string leaf at %s", path)
+	}
+}
+
+func nonString(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return "", true
+	case []any:
+		for i, e := range x {
+			if p, ok := nonString(e, path+"["+strconv.Itoa(i)+"]"); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case map[string]any:
+		for k, e := range x {
+			if p, ok := nonString(e, path+"."+k); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	}
+	return path, false
+}
