@@ -17,7 +17,8 @@ build: ## build bin/lookup-adaptor
 $(DEV_KEY):
 	mkdir -p $(dir $@) && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@
 
-run: build $(DEV_KEY) ## run the server on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
+run: build $(DEV_KEY) ## seed the demo customers and serve on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
+	$(BIN) seed testdata/seed/demo.json
 	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT=console $(BIN) serve
 
 test: ## run every test (with the race detector)

@@ -40,6 +40,7 @@ type Transaction struct {
 	typ  Type
 	date time.Time
 	wire json.RawMessage
+	ids  [][2]string // identifier field/value pairs, when known
 }
 
 // Type returns the transaction type.
@@ -97,7 +98,13 @@ func FromValue(v any) (Transaction, error) {
 	if err != nil {
 		return Transaction{}, &FieldError{Msg: err.Error()}
 	}
-	return Transaction{typ: typ, date: date, wire: wire}, nil
+	var ids [][2]string
+	for _, f := range IdentifierFields {
+		if v, ok := out[f].(string); ok {
+			ids = append(ids, [2]string{f, v})
+		}
+	}
+	return Transaction{typ: typ, date: date, wire: wire, ids: ids}, nil
 }
 
 // Newest orders ts newest first by Date (undated last, ties in their given order) and keeps at
@@ -269,4 +276,28 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// IdentifierFields are the fields that name a transaction to a person — an order number, a
+// booking's confirmation code. Stores index them so an agent can find a customer by one.
+var IdentifierFields = []string{"orderNumber", "confirmationCode", "confirmationNumber", "subscriptionId"}
+
+// Identifiers returns the identifier fields t carries, in IdentifierFields order, as
+// field/value pairs. Transactions rebuilt by Load find them in the wire form.
+func (t Transaction) Identifiers() [][2]string {
+	if t.ids != nil {
+		return t.ids
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(t.wire, &top) != nil {
+		return nil
+	}
+	var ids [][2]string
+	for _, f := range IdentifierFields {
+		var v string
+		if raw, ok := top[f]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+			ids = append(ids, [2]string{f, v})
+		}
+	}
+	return ids
 }

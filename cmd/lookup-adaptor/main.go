@@ -2,6 +2,9 @@
 // customers in a company's system of record, and the tools that go with it.
 //
 //	lookup-adaptor serve                       run the server
+//	lookup-adaptor migrate                     create or upgrade the store schema
+//	lookup-adaptor seed FILE...                load customers (.json, .jsonl) into the store
+//	lookup-adaptor generate --customers N      write synthetic customers as JSONL
 //	lookup-adaptor sign --key K FILE           print the headers Gladly would send for a body
 //	lookup-adaptor version                     print the version
 //
@@ -40,6 +43,9 @@ func newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(
 		newServeCommand(load),
+		newMigrateCommand(load),
+		newSeedCommand(load),
+		newGenerateCommand(),
 		newSignCommand(load),
 		&cobra.Command{
 			Use:   "version",

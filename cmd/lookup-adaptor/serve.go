@@ -15,6 +15,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
 func newServeCommand(load configLoader) *cobra.Command {
@@ -45,6 +46,15 @@ func newServeCommand(load configLoader) *cobra.Command {
 // serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully,
 // letting in-flight requests finish within server.shutdown_timeout.
 func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
+	st, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st)
+	var ready func(context.Context) error
+	if p, ok := st.(store.Pinger); ok {
+		ready = p.Ping
+	}
 	handler := adaptor.New(adaptor.Options{
 		Path:           cfg.Server.Path,
 		SigningPath:    cfg.Signing.Path,
@@ -60,7 +70,7 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 
 	servers := []*http.Server{
 		newHTTPServer(handler, cfg.Server.RequestTimeout),
-		newHTTPServer(adaptor.Admin(nil), 5*time.Second),
+		newHTTPServer(adaptor.Admin(ready), 5*time.Second),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
 	names := []string{"lookup", "admin"}

@@ -30,6 +30,10 @@ func startServe(t *testing.T, ctx context.Context) (*Config, <-chan error) {
 	t.Setenv("ADAPTOR_SIGNING_KEYS", "serve-test-key")
 	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
 	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
+	useTempStore(t)
+	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/demo.json"); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := loadConfig(repoConfig, true)
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +41,7 @@ func startServe(t *testing.T, ctx context.Context) (*Config, <-chan error) {
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, zap.NewNop()) }()
 	waitFor(t, "http://"+cfg.Admin.Addr+"/healthz")
+	waitFor(t, "http://"+cfg.Admin.Addr+"/readyz")
 	return cfg, done
 }
 

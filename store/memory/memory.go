@@ -1,0 +1,200 @@
+// Package memory is a Store kept in memory: for tests, examples, and as the smallest worked
+// sample of a backend. It scans every customer on each query, which is fine for thousands of
+// customers and not meant for millions.
+package memory
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
+)
+
+// Compile-time checks that Store provides the contract and its optional abilities.
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Loader = (*Store)(nil)
+	_ store.Pinger = (*Store)(nil)
+)
+
+// entry is a customer with the keys it is found by.
+type entry struct {
+	customer    store.Customer
+	keys        store.Keys
+	fingerprint string
+}
+
+// Store holds customers in memory. It is safe for concurrent use: readers take the current
+// map without locking, and Load builds a new map and swaps it in whole, so no reader ever sees
+// a half-applied load.
+type Store struct {
+	norm   *store.Normalizer
+	loadMu sync.Mutex // one Load at a time
+	byID   atomic.Pointer[map[string]*entry]
+}
+
+// New returns an empty Store that normalises phones with norm.
+func New(norm *store.Normalizer) *Store {
+	s := &Store{norm: norm}
+	s.byID.Store(&map[string]*entry{})
+	return s
+}
+
+// snapshot returns the current customers; the map must not be modified.
+func (s *Store) snapshot(ctx context.Context) (map[string]*entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	return *s.byID.Load(), nil
+}
+
+// Ping always succeeds while ctx is live.
+func (s *Store) Ping(ctx context.Context) error { _, err := s.snapshot(ctx); return err }
+
+// Link implements store.Store.
+func (s *Store) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
+	m, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type hit struct {
+		e    *entry
+		both bool
+	}
+	var hits []hit
+	for _, e := range m {
+		email := overlaps(e.keys.Emails, q.Emails)
+		phone := overlaps(e.keys.Phones, q.Phones)
+		if email || phone {
+			hits = append(hits, hit{e, email && phone})
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.both != b.both {
+			if a.both {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.e.customer.ExternalID, b.e.customer.ExternalID)
+	})
+	hits = hits[:min(len(hits), store.EffectiveLimit(q.Limit))]
+	out := make([]store.Customer, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, withoutTransactions(h.e.customer))
+	}
+	return out, nil
+}
+
+// Search implements store.Store.
+func (s *Store) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
+	m, err := s.snapshot(ctx)
+	if err != nil || q.IsEmpty() {
+		return nil, err
+	}
+	var found []store.Customer
+	for _, e := range m {
+		if matches(e, q) {
+			found = append(found, withoutTransactions(e.customer))
+		}
+	}
+	slices.SortFunc(found, func(a, b store.Customer) int { return cmp.Compare(a.ExternalID, b.ExternalID) })
+	return found[:min(len(found), store.EffectiveLimit(q.Limit))], nil
+}
+
+func matches(e *entry, q store.Search) bool {
+	k := e.keys
+	if q.ExternalID != "" && q.ExternalID != e.customer.ExternalID ||
+		q.Email != "" && !slices.Contains(k.Emails, q.Email) ||
+		q.Phone != "" && !slices.Contains(k.Phones, q.Phone) ||
+		!store.HasNameWords(k.NameWords, q.NameWords) {
+		return false
+	}
+	for field, value := range q.Identifiers {
+		if !slices.Contains(k.Identifiers, [2]string{field, value}) {
+			return false
+		}
+	}
+	for name, value := range q.Attributes {
+		if v, ok := k.Attributes[name]; !ok || v != store.AttributeKey(value) {
+			return false
+		}
+	}
+	return true
+}
+
+// Customer implements store.Store.
+func (s *Store) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
+	m, err := s.snapshot(ctx)
+	if err != nil {
+		return store.Customer{}, err
+	}
+	e, ok := m[externalID]
+	if !ok {
+		return store.Customer{}, fmt.Errorf("memory: %w", store.ErrNotFound)
+	}
+	c := e.customer
+	c.Transactions = transactions.Newest(slices.Clone(c.Transactions), maxTransactions)
+	return c, nil
+}
+
+// Load implements store.Loader: the new customers replace the old map only if every record
+// was good.
+func (s *Store) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
+	var stats store.LoadStats
+	var errs []error
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	old, err := s.snapshot(ctx)
+	if err != nil {
+		return stats, err
+	}
+	next := make(map[string]*entry, len(old))
+	for id, e := range old {
+		next[id] = e
+	}
+	for c, err := range records {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		stats.Read++
+		e := &entry{customer: c}
+		e.keys = s.norm.Keys(&e.customer)
+		e.fingerprint = store.Fingerprint(&e.customer)
+		if prev, ok := next[c.ExternalID]; ok && prev.fingerprint == e.fingerprint {
+			stats.Unchanged++
+			continue
+		}
+		next[c.ExternalID] = e
+		stats.Written++
+	}
+	if len(errs) > 0 {
+		return store.LoadStats{}, errors.Join(errs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return store.LoadStats{}, fmt.Errorf("memory: %w", err)
+	}
+	s.byID.Store(&next)
+	return stats, nil
+}
+
+func withoutTransactions(c store.Customer) store.Customer {
+	c.Transactions = nil
+	return c
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,77 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Normalizer puts phone numbers in E.164 form, reading numbers written without a country code
+// as numbers of its default region. It is safe for concurrent use.
+type Normalizer struct {
+	region string
+}
+
+// NewNormalizer returns a Normalizer for the default region (an ISO 3166 code such as "US").
+func NewNormalizer(region string) (*Normalizer, error) {
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if phonenumbers.GetCountryCodeForRegion(region) == 0 {
+		return nil, fmt.Errorf("store: unknown phone region %q (matching.default_region)", region)
+	}
+	return &Normalizer{region: region}, nil
+}
+
+// Phone returns s in E.164 form ("+14155550123"), and false when s is not a possible phone
+// number. "+1 (415) 555-0123" and, with region US, "415-555-0123" give the same result.
+func (n *Normalizer) Phone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	num, err := phonenumbers.Parse(s, n.region)
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "", false
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), true
+}
+
+// NormalizeEmail trims and lower-cases an email address, the form emails are matched in.
+func NormalizeEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// NameWords splits a name into its distinct lower-case words, the units names are matched by:
+// "Ada  Lovelace-Byron" gives [ada lovelace byron].
+func NameWords(name string) []string {
+	fields := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	})
+	words := fields[:0]
+	seen := make(map[string]bool, len(fields))
+	for _, w := range fields {
+		if !seen[w] {
+			seen[w] = true
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// HasNameWords reports whether every prefix begins some word of words (both from NameWords).
+func HasNameWords(words, prefixes []string) bool {
+	for _, p := range prefixes {
+		found := false
+		for _, w := range words {
+			if strings.HasPrefix(w, p) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,310 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
+)
+
+// Records yields customers in order, or errors naming the record at fault; a consumer may stop
+// early.
+type Records = iter.Seq2[Customer, error]
+
+// RecordError is a bad seed record: its file, its place (Line in a .jsonl file, Index in a .json
+// array) and the field at fault.
+type RecordError struct {
+	File  string
+	Line  int // 1-based; 0 when the file is a JSON array
+	Index int // 0-based position in the JSON array
+	Field string
+	Msg   string
+}
+
+func (e *RecordError) Error() string {
+	place := fmt.Sprintf("%s: record %d", e.File, e.Index)
+	if e.Line > 0 {
+		place = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Field != "" {
+		return place + ": " + e.Field + ": " + e.Msg
+	}
+	return place + ": " + e.Msg
+}
+
+// maxLine bounds one line of a .jsonl file, so a file without newlines cannot exhaust memory.
+const maxLine = 16 << 20
+
+// ReadSeed streams the customers of a seed file (SPEC §8) from r. name decides the format —
+// ".jsonl" is one customer per line, anything else a JSON array — and names the file in errors.
+// Memory stays flat however large the file: one record is held at a time.
+func ReadSeed(r io.Reader, name string) Records {
+	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
+		return readLines(r, name)
+	}
+	return readArray(r, name)
+}
+
+func readLines(r io.Reader, name string) Records {
+	return func(yield func(Customer, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+		line := 0
+		for sc.Scan() {
+			line++
+			raw := bytes.TrimSpace(sc.Bytes())
+			if len(raw) == 0 {
+				continue
+			}
+			c, err := parseRecord(raw)
+			if err != nil {
+				err = placed(err, name, line, line-1)
+			}
+			if !yield(c, err) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield(Customer{}, &RecordError{File: name, Line: line + 1, Msg: readError(err)})
+		}
+	}
+}
+
+func readArray(r io.Reader, name string) Records {
+	return func(yield func(Customer, error) bool) {
+		dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
+		dec.UseNumber()
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			yield(Customer{}, &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"})
+			return
+		}
+		for i := 0; dec.More(); i++ {
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				yield(Customer{}, &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()})
+				return
+			}
+			c, err := ParseCustomer(v)
+			if err != nil {
+				err = placed(err, name, 0, i)
+			}
+			if !yield(c, err) {
+				return
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			yield(Customer{}, &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()})
+		}
+	}
+}
+
+func parseRecord(raw []byte) (Customer, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return Customer{}, &RecordError{Msg: "not a valid JSON object on one line"}
+	}
+	return ParseCustomer(v)
+}
+
+func readError(err error) string {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Sprintf("line longer than %d bytes", maxLine)
+	}
+	return err.Error()
+}
+
+// placed adds the file and place to a record error.
+func placed(err error, file string, line, index int) error {
+	var re *RecordError
+	if !errors.As(err, &re) {
+		re = &RecordError{Msg: err.Error()}
+	}
+	re.File, re.Line, re.Index = file, line, index
+	return re
+}
+
+// seedFields are the keys a seed customer may have.
+var seedFields = []string{"externalCustomerId", "name", "address", "emails", "phones", "customAttributes", "transactions"}
+
+// ParseCustomer converts one seed customer, decoded by encoding/json with UseNumber, into a
+// Customer. Scalars may be any JSON scalar; emails and phones may be strings or objects
+// ({"original": …, "type": …}); a phone without a type is OTHER. Errors are *RecordError naming
+// the field.
+func ParseCustomer(v any) (Customer, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return Customer{}, &RecordError{Msg: "a customer must be a JSON object"}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !slices.Contains(seedFields, k) {
+			return Customer{}, fieldError(k, "unknown field; want one of "+strings.Join(seedFields, ", "))
+		}
+	}
+	var c Customer
+	var err error
+	if c.ExternalID, err = scalarText(obj, "externalCustomerId"); err != nil {
+		return c, err
+	}
+	if c.ExternalID = strings.TrimSpace(c.ExternalID); c.ExternalID == "" {
+		return c, fieldError("externalCustomerId", "required")
+	}
+	if c.Name, err = scalarText(obj, "name"); err != nil {
+		return c, err
+	}
+	if c.Address, err = scalarText(obj, "address"); err != nil {
+		return c, err
+	}
+	if c.Emails, err = parseEmails(obj["emails"]); err != nil {
+		return c, err
+	}
+	if c.Phones, err = parsePhones(obj["phones"]); err != nil {
+		return c, err
+	}
+	if c.CustomAttributes, err = parseAttributes(obj["customAttributes"]); err != nil {
+		return c, err
+	}
+	c.Transactions, err = parseTransactions(obj["transactions"])
+	return c, err
+}
+
+func scalarText(obj map[string]any, key string) (string, error) {
+	s, err := transactions.ParseScalar(obj[key])
+	if err != nil {
+		return "", fieldError(key, err.Error())
+	}
+	return s.String(), nil
+}
+
+func parseEmails(v any) ([]string, error) {
+	items, err := list(v, "emails")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, item := range items {
+		field := fmt.Sprintf("emails[%d]", i)
+		if m, ok := item.(map[string]any); ok {
+			item, field = m["original"], field+".original"
+		}
+		s, ok := item.(string)
+		if !ok {
+			return nil, fieldError(field, "want an email address as a string")
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func parsePhones(v any) ([]Phone, error) {
+	items, err := list(v, "phones")
+	if err != nil {
+		return nil, err
+	}
+	var out []Phone
+	for i, item := range items {
+		field := fmt.Sprintf("phones[%d]", i)
+		p := Phone{Type: Other}
+		switch x := item.(type) {
+		case string:
+			p.Original = x
+		case map[string]any:
+			s, ok := x["original"].(string)
+			if !ok {
+				return nil, fieldError(field+".original", "want a phone number as a string")
+			}
+			p.Original = s
+			if t, present := x["type"]; present {
+				name, _ := t.(string)
+				p.Type = PhoneType(strings.ToUpper(name))
+				if !slices.Contains([]string{string(Mobile), string(Home), string(Office), string(Other)}, string(p.Type)) {
+					return nil, fieldError(field+".type", "want MOBILE, HOME, OFFICE or OTHER")
+				}
+			}
+		default:
+			return nil, fieldError(field, "want a string or an object with original and type")
+		}
+		if p.Original = strings.TrimSpace(p.Original); p.Original != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func parseAttributes(v any) (map[string]transactions.Scalar, error) {
+	if v == nil {
+		return nil, nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fieldError("customAttributes", "want an object of flat values")
+	}
+	out := make(map[string]transactions.Scalar, len(obj))
+	for k, val := range obj {
+		s, err := transactions.ParseScalar(val)
+		if err != nil {
+			return nil, fieldError("customAttributes."+k, err.Error()+"; custom attributes are flat")
+		}
+		if !s.IsZero() {
+			out[k] = s
+		}
+	}
+	return out, nil
+}
+
+func parseTransactions(v any) ([]transactions.Transaction, error) {
+	items, err := list(v, "transactions")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transactions.Transaction, 0, len(items))
+	for i, item := range items {
+		tx, err := transactions.FromValue(item)
+		if err != nil {
+			var fe *transactions.FieldError
+			if errors.As(err, &fe) {
+				return nil, fieldError(fmt.Sprintf("transactions[%d]", i)+dotted(fe.Field), fe.Msg)
+			}
+			return nil, err
+		}
+		out = append(out, tx)
+	}
+	return out, nil
+}
+
+func list(v any, field string) ([]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fieldError(field, "want an array")
+	}
+	return items, nil
+}
+
+func fieldError(field, msg string) error { return &RecordError{Field: field, Msg: msg} }
+
+func dotted(field string) string {
+	if field == "" {
+		return ""
+	}
+	return "." + field
+}

@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+// TestQueryPlansAreIndexSeeks asks SQLite how it runs every query shape and fails on a full
+// table scan: each lookup must be an index seek whatever the store's size.
+func TestQueryPlansAreIndexSeeks(t *testing.T) {
+	norm, _ := store.NewNormalizer("US")
+	ctx := context.Background()
+	db, err := Open(ctx, Options{DSN: filepath.Join(t.TempDir(), "plan.db"), Normalizer: norm, Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	type shape struct {
+		name  string
+		query string
+		args  []any
+	}
+	var shapes []shape
+	add := func(name, q string, args []any) { shapes = append(shapes, shape{name, q, args}) }
+	add(linkShape(linkQuery(store.Link{Emails: []string{"a@example.com"}, Phones: []string{"+14155550123"}})))
+	add(linkShape(linkQuery(store.Link{Emails: []string{"a@example.com", "b@example.com"}})))
+	add(linkShape(linkQuery(store.Link{Phones: []string{"+14155550123"}})))
+	for _, q := range []store.Search{
+		{Email: "a@example.com"},
+		{Phone: "+14155550123"},
+		{NameWords: []string{"ada"}},
+		{NameWords: []string{"ada", "love"}},
+		{ExternalID: "C-1"},
+		{ExternalID: "C-1", Email: "a@example.com", NameWords: []string{"ada"}},
+		{Identifiers: map[string]string{"orderNumber": "1001"}},
+		{Attributes: map[string]string{"tier": "gold"}},
+		{Email: "a@example.com", Phone: "+14155550123", NameWords: []string{"ada"}, Identifiers: map[string]string{"orderNumber": "1"}, Attributes: map[string]string{"tier": "gold"}},
+	} {
+		sql, args := searchQuery(q)
+		add("search "+sql[strings.Index(sql, "FROM"):min(len(sql), strings.Index(sql, "FROM")+60)], sql, args)
+	}
+	add("customer", "SELECT "+customerColumns+" FROM customers c WHERE c.external_id = ?", []any{"C-1"})
+	add("transactions", "SELECT type, sort_time, wire FROM transactions WHERE customer_id = ? ORDER BY seq LIMIT ?", []any{1, 50})
+	for _, s := range loaderSQL {
+		if strings.HasPrefix(s, "SELECT") || strings.HasPrefix(s, "UPDATE") || strings.HasPrefix(s, "DELETE") {
+			add("load", s, make([]any, strings.Count(s, "?")))
+		}
+	}
+	for _, s := range keyTables.delete {
+		add("delete key", s, make([]any, strings.Count(s, "?")))
+	}
+
+	for _, s := range shapes {
+		var plan []struct {
+			ID, Parent, NotUsed int
+			Detail              string
+		}
+		rows, err := db.r.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+s.query, s.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		var lines []string
+		for rows.Next() {
+			var p struct {
+				ID, Parent, NotUsed int
+				Detail              string
+			}
+			if err := rows.Scan(&p.ID, &p.Parent, &p.NotUsed, &p.Detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, p)
+			lines = append(lines, p.Detail)
+		}
+		rows.Close()
+		t.Logf("%s:\n  %s", s.name, strings.Join(lines, "\n  "))
+		for _, p := range plan {
+			if scansTable(p.Detail) {
+				t.Errorf("%s: full scan %q in plan of\n%s", s.name, p.Detail, s.query)
+			}
+		}
+	}
+}
+
+// scansTable reports a plan step that reads a whole table or index rather than seeking. Scans
+// of subquery results and temporary B-trees are bounded by the seeks that produce them.
+func scansTable(detail string) bool {
+	if !strings.HasPrefix(detail, "SCAN ") {
+		return false
+	}
+	for _, table := range []string{"customers", "customer_emails", "customer_phones", "customer_name_words", "customer_attributes", "transaction_identifiers", "transactions", "c"} {
+		if strings.HasPrefix(detail, "SCAN "+table+" ") || detail == "SCAN "+table {
+			return true
+		}
+	}
+	return false
+}
+
+func linkShape(q string, args []any) (string, string, []any) { return "link", q, args }

@@ -1,0 +1,143 @@
+// Package store is the system-of-record contract the lookups are answered from: the Customer
+// they return, the queries the three lookups ask, and the Store interface a backend implements.
+//
+// Backends live in subpackages (store/sqlite, store/memory) and each must pass the conformance
+// suite in store/storetest. To plug in another system of record, implement Store, run
+// storetest.Run against it, and add it to the backend map in cmd/lookup-adaptor.
+//
+// Query values arrive normalised — emails by NormalizeEmail, phones to E.164 by a Normalizer,
+// name words by NameWords — and a backend compares them with its customers' values normalised
+// the same way.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
+)
+
+// ErrNotFound is returned (wrapped) by Store.Customer when no customer has the id.
+var ErrNotFound = errors.New("store: customer not found")
+
+// PhoneType is the kind of a phone number, as Gladly names it.
+type PhoneType string
+
+// The phone types Gladly accepts.
+const (
+	Mobile PhoneType = "MOBILE"
+	Home   PhoneType = "HOME"
+	Office PhoneType = "OFFICE"
+	Other  PhoneType = "OTHER"
+)
+
+// Phone is a customer's phone number.
+type Phone struct {
+	// Original is the number as the system of record holds it.
+	Original string
+	// E164 is the number normalised to E.164, or "" when it does not parse. Backends that know
+	// it set it; otherwise the answer is normalised on the way out.
+	E164 string
+	// Type is MOBILE, HOME, OFFICE or OTHER.
+	Type PhoneType
+}
+
+// Customer is one customer of the system of record.
+type Customer struct {
+	// ExternalID is the system of record's id (Gladly's externalCustomerId); never empty.
+	ExternalID string
+	Name       string
+	Address    string
+	Emails     []string
+	Phones     []Phone
+	// CustomAttributes are flat scalars; Gladly shows them as columns and on the profile.
+	CustomAttributes map[string]transactions.Scalar
+	// Transactions, newest first; filled only by Store.Customer.
+	Transactions []transactions.Transaction
+}
+
+// Link is the auto-link query: customers sharing any of Emails or any of Phones.
+type Link struct {
+	Emails []string // normalised by NormalizeEmail
+	Phones []string // E.164
+	Limit  int      // at most this many customers; see EffectiveLimit
+}
+
+// Search is the basic-search query: a customer matches only if every non-empty field matches.
+type Search struct {
+	ExternalID string // exact
+	Email      string // normalised by NormalizeEmail
+	Phone      string // E.164
+	// NameWords are lower-case prefixes (from NameWords); each must begin some word of the
+	// customer's name.
+	NameWords []string
+	// Identifiers maps a transaction identifier field (see transactions.IdentifierFields) to a
+	// value; the customer must own a transaction with that value there.
+	Identifiers map[string]string
+	// Attributes maps a custom attribute name to a value, compared case-insensitively with the
+	// attribute's string form.
+	Attributes map[string]string
+	Limit      int // at most this many customers; see EffectiveLimit
+}
+
+// DefaultLimit caps a query whose Limit is not positive.
+const DefaultLimit = 25
+
+// EffectiveLimit is the cap a backend applies for a query's Limit.
+func EffectiveLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultLimit
+	}
+	return limit
+}
+
+// IsEmpty reports whether s has no field to search by; such a search finds nobody.
+func (s Search) IsEmpty() bool {
+	return s.ExternalID == "" && s.Email == "" && s.Phone == "" && len(s.NameWords) == 0 &&
+		len(s.Identifiers) == 0 && len(s.Attributes) == 0
+}
+
+// Store is the system of record. Implementations are safe for concurrent use, honour ctx
+// cancellation and deadlines (returning an error wrapping ctx.Err()), and return results in a
+// deterministic order. Errors other than ErrNotFound mean the store could not answer.
+type Store interface {
+	// Link returns the customers sharing any of q's emails or phones, without transactions:
+	// those matching both an email and a phone first, then by ExternalID. An empty q finds
+	// nobody.
+	Link(ctx context.Context, q Link) ([]Customer, error)
+
+	// Search returns the customers matching every field of q, without transactions, ordered by
+	// ExternalID. An empty q finds nobody.
+	Search(ctx context.Context, q Search) ([]Customer, error)
+
+	// Customer returns the customer with the external id, with at most maxTransactions of its
+	// transactions, newest first. An unknown id returns an error wrapping ErrNotFound.
+	Customer(ctx context.Context, externalID string, maxTransactions int) (Customer, error)
+}
+
+// Pinger is implemented by stores that can report whether they are reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Migrator is implemented by stores with a schema to create or upgrade; serve and migrate call
+// it before anything else.
+type Migrator interface {
+	// Migrate applies what the schema lacks and returns how many steps it applied.
+	Migrate(ctx context.Context) (int, error)
+}
+
+// Loader is implemented by stores that can be seeded (lookup-adaptor seed).
+type Loader interface {
+	// Load upserts every customer records yields, keyed by ExternalID, as one unit: if records
+	// yields any error, or the store fails, nothing is written and the errors are returned
+	// (joined). A customer whose stored data is already identical is left untouched.
+	Load(ctx context.Context, records Records) (LoadStats, error)
+}
+
+// LoadStats reports what a Load did.
+type LoadStats struct {
+	Read      int // customers read
+	Written   int // customers inserted or changed
+	Unchanged int // customers already identical
+}
