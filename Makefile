@@ -36,3 +36,4 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 
 golden: ## rewrite golden answers from the current code (review the diff like code)
 	go test ./transactions -run TestGoldenWire -update
+	go test ./adaptor -run TestLookupGoldens -update

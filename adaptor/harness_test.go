@@ -2,6 +2,8 @@ package adaptor_test
 
 import (
 	"bytes"
+	"context"
+	"os"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 )
 
 // testKey signs every request the tests send unless a test says otherwise.
@@ -30,12 +34,44 @@ type harness struct {
 	logs *observer.ObservedLogs
 }
 
-// start runs a Server built from opts; Verifier defaults to testKey with a 5-minute window.
+// testNorm normalises phones as the default configuration does.
+var testNorm = func() *store.Normalizer {
+	n, err := store.NewNormalizer("US")
+	if err != nil {
+		panic(err)
+	}
+	return n
+}()
+
+// demoSeed is the seed every lookup test answers from.
+const demoSeed = "../testdata/seed/demo.json"
+
+// loadDemo loads the demo seed into a backend.
+func loadDemo(t *testing.T, l store.Loader) {
+	t.Helper()
+	f, err := os.Open(demoSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := l.Load(context.Background(), store.ReadSeed(f, demoSeed)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// start runs a Server built from opts. Verifier defaults to testKey with a 5-minute window;
+// Store to the demo seed in memory.
 func start(t *testing.T, opts adaptor.Options) *harness {
 	t.Helper()
 	if opts.Verifier == nil {
 		opts.Verifier = &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute}
 	}
+	if opts.Store == nil {
+		m := memory.New(testNorm)
+		loadDemo(t, m)
+		opts.Store = m
+	}
+	opts.Normalizer = testNorm
 	opts.Now = func() time.Time { return testNow }
 	core, logs := observer.New(zapcore.DebugLevel)
 	ts := httptest.NewServer(adaptor.New(opts, zap.New(core)))

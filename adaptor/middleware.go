@@ -90,6 +90,12 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
 			zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
 		}
+		if kind, ok := c.Get(lookupKindKey).(LookupKind); ok {
+			fields = append(fields, zap.String("kind", string(kind)))
+		}
+		if n, ok := c.Get(lookupCountKey).(int); ok {
+			fields = append(fields, zap.Int("results", n))
+		}
 		if err != nil {
 			fields = append(fields, zap.String("error", err.Error()))
 		}

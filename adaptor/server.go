@@ -5,7 +5,7 @@
 //
 // Build a Server with New and serve it with any net/http server:
 //
-//	srv := adaptor.New(adaptor.Options{Path: "/lookup", Verifier: v, Store: st}, logger)
+//	srv := adaptor.New(adaptor.Options{Verifier: v, Store: st, Normalizer: n}, logger)
 //	http.ListenAndServe("127.0.0.1:8080", srv)
 package adaptor
 
@@ -13,10 +13,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
 // BasicAuth holds the HTTP Basic credentials Gladly is configured to send. With an empty
@@ -44,13 +46,22 @@ type Options struct {
 	Basic BasicAuth
 	// Now is the clock used for signature freshness; nil means time.Now.
 	Now func() time.Time
+	// Store answers the lookups; required.
+	Store store.Store
+	// Normalizer puts phone numbers in queries and answers in E.164 form; required.
+	Normalizer *store.Normalizer
+	// MaxResults caps BASIC answers (store.max_results).
+	MaxResults int
+	// MaxTransactions caps the transactions of a DETAILED answer (store.max_transactions).
+	MaxTransactions int
 }
 
 // Server answers Gladly's lookups. It is an http.Handler, safe for concurrent use.
 type Server struct {
-	opts Options
-	log  *zap.Logger
-	echo *echo.Echo
+	opts     Options
+	log      *zap.Logger
+	echo     *echo.Echo
+	validate *validator.Validate
 }
 
 // New builds a Server from opts; log receives one line per request and the causes of failures.
@@ -67,10 +78,16 @@ func New(opts Options, log *zap.Logger) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxResults <= 0 {
+		opts.MaxResults = 25
+	}
+	if opts.MaxTransactions <= 0 {
+		opts.MaxTransactions = 50
+	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	s := &Server{opts: opts, log: log, echo: echo.New()}
+	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator()}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

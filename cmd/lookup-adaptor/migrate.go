@@ -21,7 +21,11 @@ func newMigrateCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), cfg, zap.NewNop(), true)
+			norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(cmd.Context(), cfg, norm, zap.NewNop(), true)
 			if err != nil {
 				return err
 			}
@@ -44,7 +48,11 @@ func newSeedCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), cfg, zap.NewNop(), true)
+			norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(cmd.Context(), cfg, norm, zap.NewNop(), true)
 			if err != nil {
 				return err
 			}

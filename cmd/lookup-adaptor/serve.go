@@ -46,7 +46,11 @@ func newServeCommand(load configLoader) *cobra.Command {
 // serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully,
 // letting in-flight requests finish within server.shutdown_timeout.
 func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
-	st, err := openStore(ctx, cfg, log, false)
+	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, norm, log, false)
 	if err != nil {
 		return err
 	}
@@ -66,6 +70,10 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 			Password: cfg.Auth.Basic.Password,
 			Realm:    cfg.Auth.Basic.Realm,
 		},
+		Store:           st,
+		Normalizer:      norm,
+		MaxResults:      cfg.Store.MaxResults,
+		MaxTransactions: cfg.Store.MaxTransactions,
 	}, log)
 
 	servers := []*http.Server{

@@ -39,8 +39,9 @@ var backends = map[string]backend{
 	},
 }
 
-// openStore opens the configured store and brings its schema up to date.
-func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (store.Store, error) {
+// openStore opens the configured store, normalising phones with norm, and brings its schema up
+// to date.
+func openStore(ctx context.Context, cfg *Config, norm *store.Normalizer, log *zap.Logger, create bool) (store.Store, error) {
 	open, ok := backends[cfg.Store.Driver]
 	if !ok {
 		names := make([]string, 0, len(backends))
@@ -49,10 +50,6 @@ func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (
 		}
 		sort.Strings(names)
 		return nil, fmt.Errorf("store.driver %q is unknown; want one of %s", cfg.Store.Driver, strings.Join(names, ", "))
-	}
-	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
-	if err != nil {
-		return nil, err
 	}
 	st, err := open(ctx, cfg, norm, create)
 	if err != nil {

@@ -1,0 +1,95 @@
+package adaptor_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+// brokenStore fails every lookup the way its mode says; the rest of the Store it embeds answers
+// normally.
+type brokenStore struct {
+	store.Store
+	mode string
+}
+
+func (b brokenStore) fail(ctx context.Context) error {
+	switch b.mode {
+	case "down":
+		return errors.New("disk I/O error at /var/lib/secret/path.db")
+	case "stall":
+		<-ctx.Done()
+		return ctx.Err()
+	default:
+		panic("unexpected state at /src/adaptor/secret.go:42")
+	}
+}
+
+func (b brokenStore) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
+	return nil, b.fail(ctx)
+}
+
+func (b brokenStore) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
+	return nil, b.fail(ctx)
+}
+
+func (b brokenStore) Customer(ctx context.Context, id string, n int) (store.Customer, error) {
+	return store.Customer{}, b.fail(ctx)
+}
+
+func TestStoreFailures(t *testing.T) {
+	bodies := map[string]string{
+		"auto-link": `{"lookupLevel":"BASIC","query":{"emails":["ada@example.com"]},"uniqueMatchRequired":false}`,
+		"search":    `{"lookupLevel":"BASIC","query":{"name":"ada"},"uniqueMatchRequired":false}`,
+		"detailed":  `{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`,
+	}
+	cases := []struct {
+		mode   string
+		status int
+		code   string
+	}{
+		{"down", http.StatusServiceUnavailable, "unavailable"},
+		{"stall", http.StatusGatewayTimeout, "timeout"},
+		{"panic", http.StatusInternalServerError, "internal"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode, func(t *testing.T) {
+			h := start(t, adaptor.Options{RequestTimeout: 50 * time.Millisecond, Store: brokenStore{mode: tc.mode}})
+			for kind, body := range bodies {
+				status, got := h.post(t, body)
+				if status != tc.status || !strings.Contains(got, `"code":"`+tc.code+`"`) || strings.Contains(got, "results") {
+					t.Errorf("%s: got %d %s, want %d with code %s and no results", kind, status, got, tc.status, tc.code)
+				}
+				for _, leak := range []string{"/var/lib", "secret", ".go:", "goroutine"} {
+					if strings.Contains(got, leak) {
+						t.Errorf("%s: answer leaks %q: %s", kind, leak, got)
+					}
+				}
+			}
+			// The server still serves: a lookup that needs no store answers.
+			if status, got := h.post(t, `{"lookupLevel":"BASIC","query":{"id":"g1"},"uniqueMatchRequired":false}`); status != http.StatusOK {
+				t.Errorf("after failures: %d %s", status, got)
+			}
+		})
+	}
+}
+
+func TestLookupLogLine(t *testing.T) {
+	h := start(t, adaptor.Options{})
+	h.post(t, `{"lookupLevel":"BASIC","query":{"emails":["ada@example.com"]},"uniqueMatchRequired":false}`)
+	entries := h.logs.FilterMessage("request").All()
+	if len(entries) != 1 {
+		t.Fatalf("want one request line, got %d", len(entries))
+	}
+	fields := entries[0].ContextMap()
+	if fields["kind"] != "auto_link" || fields["results"] != int64(2) || fields["status"] != int64(200) {
+		t.Errorf("request line fields: %v", fields)
+	}
+	assertLogsOmit(t, h, "ada@example.com")
+}
