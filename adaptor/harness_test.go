@@ -3,11 +3,11 @@ package adaptor_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
