@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -127,53 +126,62 @@ func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) 
 	return cs, nil
 }
 
-// searchQuery intersects one index lookup per filled field. The most selective lookup drives
-// the join (CROSS JOIN fixes SQLite's loop order), and the others are checked per candidate.
+// searchQuery intersects one index lookup per filled field. The external id, else the first
+// exact-match field, else the first name prefix drives the join (CROSS JOIN fixes SQLite's loop
+// order); the other exact fields are IN lookups, and the other name prefixes are checked per
+// candidate through the (customer_id, word) index, since a prefix can match a large share of
+// all customers.
 func searchQuery(q store.Search) (string, []any) {
 	type cond struct {
 		sql  string
 		args []any
 	}
-	var conds []cond
+	var exact []cond
 	if q.Email != "" {
-		conds = append(conds, cond{"SELECT customer_id FROM customer_emails WHERE email = ?", []any{q.Email}})
+		exact = append(exact, cond{"SELECT customer_id FROM customer_emails WHERE email = ?", []any{q.Email}})
 	}
 	if q.Phone != "" {
-		conds = append(conds, cond{"SELECT customer_id FROM customer_phones WHERE phone = ?", []any{q.Phone}})
+		exact = append(exact, cond{"SELECT customer_id FROM customer_phones WHERE phone = ?", []any{q.Phone}})
 	}
 	for _, f := range sortedKeys(q.Identifiers) {
-		conds = append(conds, cond{"SELECT customer_id FROM transaction_identifiers WHERE field = ? AND value = ?", []any{f, q.Identifiers[f]}})
+		exact = append(exact, cond{"SELECT customer_id FROM transaction_identifiers WHERE field = ? AND value = ?", []any{f, q.Identifiers[f]}})
 	}
 	for _, n := range sortedKeys(q.Attributes) {
-		conds = append(conds, cond{"SELECT customer_id FROM customer_attributes WHERE name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
+		exact = append(exact, cond{"SELECT customer_id FROM customer_attributes WHERE name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
 	}
-	for _, w := range q.NameWords {
-		conds = append(conds, cond{"SELECT customer_id FROM customer_name_words WHERE word >= ? AND word < ?", []any{w, w + "\xff"}})
-	}
+	words := q.NameWords
 
 	var b strings.Builder
-	var args []any
+	var args, where []any
+	var clauses []string
 	b.WriteString("SELECT " + customerColumns + " FROM ")
-	var where []string
-	if q.ExternalID != "" {
+	switch {
+	case q.ExternalID != "":
 		b.WriteString("customers c")
-		where = append(where, "c.external_id = ?")
+		clauses = append(clauses, "c.external_id = ?")
 		args = append(args, q.ExternalID)
-	} else {
-		drive := conds[0]
-		conds = conds[1:]
-		b.WriteString("(SELECT DISTINCT customer_id FROM (" + drive.sql + ")) AS d CROSS JOIN customers c ON c.id = d.customer_id")
-		args = append(args, drive.args...)
+	case len(exact) > 0:
+		b.WriteString("(" + exact[0].sql + ") AS d CROSS JOIN customers c ON c.id = d.customer_id")
+		args = append(args, exact[0].args...)
+		exact = exact[1:]
+	default:
+		b.WriteString("(SELECT DISTINCT customer_id FROM customer_name_words WHERE word >= ? AND word < ?) AS d CROSS JOIN customers c ON c.id = d.customer_id")
+		args = append(args, words[0], words[0]+"\xff")
+		words = words[1:]
 	}
-	for _, c := range conds {
-		where = append(where, "c.id IN ("+c.sql+")")
-		args = append(args, c.args...)
+	for _, c := range exact {
+		clauses = append(clauses, "c.id IN ("+c.sql+")")
+		where = append(where, c.args...)
 	}
-	if len(where) > 0 {
-		b.WriteString(" WHERE " + strings.Join(where, " AND "))
+	for _, w := range words {
+		clauses = append(clauses, "EXISTS (SELECT 1 FROM customer_name_words w WHERE w.customer_id = c.id AND w.word >= ? AND w.word < ?)")
+		where = append(where, w, w+"\xff")
+	}
+	if len(clauses) > 0 {
+		b.WriteString(" WHERE " + strings.Join(clauses, " AND "))
 	}
 	b.WriteString(" ORDER BY c.external_id LIMIT ?")
-	args = append(args, store.EffectiveLimit(q.Limit))
+	args = append(append(args, where...), store.EffectiveLimit(q.Limit))
 	return b.String(), args
 }
 
@@ -190,28 +198,43 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 	return cs, nil
 }
 
-// Customer implements store.Store. The customer and its transactions are read in one read
-// transaction, so a concurrent load cannot mix two versions.
+// customerQuery reads a customer and its newest transactions in one statement, so a concurrent
+// load cannot mix two versions; seq is the rank newest first, so seq < limit caps them.
+const customerQuery = `SELECT ` + customerColumns + `, t.type, t.sort_time, t.wire
+	FROM customers c LEFT JOIN transactions t ON t.customer_id = c.id AND t.seq < ?
+	WHERE c.external_id = ? ORDER BY t.seq`
+
+// Customer implements store.Store.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
-	tx, err := db.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	rows, err := db.r.QueryxContext(ctx, customerQuery, maxTransactions, externalID)
 	if err != nil {
 		return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // read-only
+	defer rows.Close()
 	var r row
-	err = tx.GetContext(ctx, &r, "SELECT "+customerColumns+" FROM customers c WHERE c.external_id = ?", externalID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Customer{}, fmt.Errorf("sqlite: %w", store.ErrNotFound)
+	var c store.Customer
+	found := false
+	for rows.Next() {
+		var typ, wire sql.NullString
+		var sortTime sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &typ, &sortTime, &wire); err != nil {
+			return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
+		}
+		if !found {
+			if c, err = r.customer(); err != nil {
+				return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
+			}
+			found = true
+		}
+		if typ.Valid {
+			c.Transactions = append(c.Transactions, txRow{typ.String, sortTime.Int64, wire.String}.transaction())
+		}
 	}
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
 	}
-	c, err := r.customer()
-	if err != nil {
-		return c, fmt.Errorf("sqlite: customer: %w", err)
-	}
-	if c.Transactions, err = readTransactions(ctx, tx, r.ID, maxTransactions); err != nil {
-		return c, fmt.Errorf("sqlite: customer transactions: %w", err)
+	if !found {
+		return store.Customer{}, fmt.Errorf("sqlite: %w", store.ErrNotFound)
 	}
 	return c, nil
 }
@@ -231,9 +254,13 @@ func readTransactions(ctx context.Context, q sqlxQueryer, customerID int64, limi
 	}
 	out := make([]transactions.Transaction, len(rows))
 	for i, r := range rows {
-		out[i] = transactions.Load(transactions.Type(r.Type), time.UnixMicro(r.SortTime).UTC(), []byte(r.Wire))
+		out[i] = r.transaction()
 	}
 	return out, nil
+}
+
+func (r txRow) transaction() transactions.Transaction {
+	return transactions.Load(transactions.Type(r.Type), time.UnixMicro(r.SortTime).UTC(), []byte(r.Wire))
 }
 
 // sqlxQueryer is what readTransactions needs of a *sqlx.Tx or *sqlx.DB.

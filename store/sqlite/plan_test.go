@@ -46,8 +46,7 @@ func TestQueryPlansAreIndexSeeks(t *testing.T) {
 		sql, args := searchQuery(q)
 		add("search "+sql[strings.Index(sql, "FROM"):min(len(sql), strings.Index(sql, "FROM")+60)], sql, args)
 	}
-	add("customer", "SELECT "+customerColumns+" FROM customers c WHERE c.external_id = ?", []any{"C-1"})
-	add("transactions", "SELECT type, sort_time, wire FROM transactions WHERE customer_id = ? ORDER BY seq LIMIT ?", []any{1, 50})
+	add("customer", customerQuery, []any{50, "C-1"})
 	for _, s := range loaderSQL {
 		if strings.HasPrefix(s, "SELECT") || strings.HasPrefix(s, "UPDATE") || strings.HasPrefix(s, "DELETE") {
 			add("load", s, make([]any, strings.Count(s, "?")))

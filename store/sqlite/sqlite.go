@@ -86,7 +86,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if conns <= 0 {
 		conns = max(4, 2*runtime.GOMAXPROCS(0))
 	}
-	r, err := connect(ctx, path, params, "mode=ro", conns)
+	// Query shapes are few, so each read connection keeps its prepared statements.
+	r, err := connect(ctx, path, params, "mode=ro&_stmt_cache_size=128", conns)
 	if err != nil {
 		w.Close()
 		return nil, err
