@@ -6,7 +6,7 @@ LDFLAGS  := -ldflags "-X main.version=$(VERSION)"
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
-.PHONY: help build run test lint fuzz golden
+.PHONY: help build run test lint fuzz golden replay
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -18,11 +18,14 @@ $(DEV_KEY):
 	mkdir -p $(dir $@) && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@
 
 run: build $(DEV_KEY) ## seed the demo customers and serve on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
-	$(BIN) seed testdata/seed/demo.json
+	$(BIN) seed testdata/seed/
 	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT=console $(BIN) serve
 
 test: ## run every test (with the race detector)
 	go test -race -count=1 ./...
+
+replay: ## serve a temporary store seeded from testdata/seed/ and replay testdata/cases against it (part of make test)
+	go test ./cmd/lookup-adaptor -run TestReplayCorpus -count=1 -v
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run gofmt -w'; exit 1; }
@@ -36,4 +39,4 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 
 golden: ## rewrite golden answers from the current code (review the diff like code)
 	go test ./transactions -run TestGoldenWire -update
-	go test ./adaptor -run TestLookupGoldens -update
+	go test ./adaptor -run TestLookupGoldens -update   # rewrites testdata/cases/*/response.json

@@ -6,6 +6,7 @@
 //	lookup-adaptor seed FILE...                load customers (.json, .jsonl) into the store
 //	lookup-adaptor generate --customers N      write synthetic customers as JSONL
 //	lookup-adaptor sign --key K FILE           print the headers Gladly would send for a body
+//	lookup-adaptor replay --url URL PATH...    replay recorded cases and compare the answers
 //	lookup-adaptor version                     print the version
 //
 // Configuration comes from config.yaml (--config) and ADAPTOR_* environment variables.
@@ -47,6 +48,7 @@ func newRootCommand() *cobra.Command {
 		newSeedCommand(load),
 		newGenerateCommand(),
 		newSignCommand(load),
+		newReplayCommand(load),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -31,7 +31,7 @@ func startServe(t *testing.T, ctx context.Context) (*Config, <-chan error) {
 	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
 	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
 	useTempStore(t)
-	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/demo.json"); err != nil {
+	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/"); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := loadConfig(repoConfig, true)
