@@ -10,9 +10,6 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
-// formKey is where verifySignature records which query-string form verified.
-const formKey = "adaptor.signing_form"
-
 // errBasicAuth is the logged cause of a failed Basic check.
 var errBasicAuth = errors.New("adaptor: basic credentials missing or wrong")
 
@@ -34,9 +31,10 @@ func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
 			Body:     requestBody(c),
 		}, s.opts.Now())
 		if err != nil {
+			s.opts.Metrics.sigFailures.WithLabelValues(signing.Reason(err)).Inc()
 			return &Error{Kind: KindUnauthorized, Cause: err}
 		}
-		c.Set(formKey, form)
+		s.opts.Metrics.sigVerified.WithLabelValues(string(form)).Inc()
 		return next(c)
 	}
 }
@@ -55,6 +53,7 @@ func (s *Server) basicAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		gotPass := sha256.Sum256([]byte(pass))
 		match := subtle.ConstantTimeCompare(gotUser[:], wantUser[:]) & subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
 		if !ok || match != 1 {
+			s.opts.Metrics.sigFailures.WithLabelValues("basic_auth").Inc()
 			return &Error{Kind: KindUnauthorized, Cause: errBasicAuth}
 		}
 		return next(c)

@@ -3,6 +3,7 @@ package adaptor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,7 +83,7 @@ func TestStoreFailures(t *testing.T) {
 
 func TestLookupLogLine(t *testing.T) {
 	h := start(t, adaptor.Options{})
-	h.post(t, `{"lookupLevel":"BASIC","query":{"emails":["ada@example.com"]},"uniqueMatchRequired":false}`)
+	h.post(t, `{"lookupLevel":"BASIC","query":{"id":"g1","name":"Ada Lovelace","emails":["ada@example.com"],"phones":["+1 415 555 0123"]},"uniqueMatchRequired":false}`)
 	entries := h.logs.FilterMessage("request").All()
 	if len(entries) != 1 {
 		t.Fatalf("want one request line, got %d", len(entries))
@@ -91,5 +92,8 @@ func TestLookupLogLine(t *testing.T) {
 	if fields["kind"] != "auto_link" || fields["results"] != int64(2) || fields["status"] != int64(200) {
 		t.Errorf("request line fields: %v", fields)
 	}
-	assertLogsOmit(t, h, "ada@example.com")
+	if q := fmt.Sprint(fields["query"]); q != "[emails=a***@example.com name phones=***0123]" {
+		t.Errorf("masked query = %s", q)
+	}
+	assertLogsOmit(t, h, "ada@example.com", "Lovelace", "555")
 }

@@ -26,6 +26,7 @@ const (
 const (
 	lookupKindKey  = "adaptor.lookup_kind"
 	lookupCountKey = "adaptor.lookup_results"
+	lookupQueryKey = "adaptor.lookup_query"
 )
 
 // classify decides which lookup a valid request is: DETAILED is a detailed lookup; BASIC with
@@ -51,6 +52,7 @@ func (s *Server) lookup(c echo.Context) error {
 	}
 	kind := classify(req)
 	c.Set(lookupKindKey, kind)
+	c.Set(lookupQueryKey, maskedQuery(req.Query))
 
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
 	defer cancel()

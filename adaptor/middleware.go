@@ -82,16 +82,22 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req, status := c.Request(), c.Response().Status
+		elapsed := time.Since(start)
+		kind, _ := c.Get(lookupKindKey).(LookupKind)
+		s.opts.Metrics.observeRequest(kind, status, elapsed)
 		fields := []zap.Field{
 			zap.String("method", req.Method),
 			zap.String("path", req.URL.Path),
 			zap.Int("status", status),
-			zap.Duration("latency", time.Since(start)),
+			zap.Duration("latency", elapsed),
 			zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
 			zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
 		}
-		if kind, ok := c.Get(lookupKindKey).(LookupKind); ok {
+		if kind != "" {
 			fields = append(fields, zap.String("kind", string(kind)))
+		}
+		if q, ok := c.Get(lookupQueryKey).([]string); ok {
+			fields = append(fields, zap.Strings("query", q))
 		}
 		if n, ok := c.Get(lookupCountKey).(int); ok {
 			fields = append(fields, zap.Int("results", n))

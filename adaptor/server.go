@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
@@ -54,6 +55,8 @@ type Options struct {
 	MaxResults int
 	// MaxTransactions caps the transactions of a DETAILED answer (store.max_transactions).
 	MaxTransactions int
+	// Metrics receives the server's Prometheus series; nil records into a private registry.
+	Metrics *Metrics
 }
 
 // Server answers Gladly's lookups. It is an http.Handler, safe for concurrent use.
@@ -87,6 +90,10 @@ func New(opts Options, log *zap.Logger) *Server {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	opts.Store = timedStore{Store: opts.Store, m: opts.Metrics}
 	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator()}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true

@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -59,6 +62,8 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 	if p, ok := st.(store.Pinger); ok {
 		ready = p.Ping
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := adaptor.New(adaptor.Options{
 		Path:           cfg.Server.Path,
 		SigningPath:    cfg.Signing.Path,
@@ -74,11 +79,12 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 		Normalizer:      norm,
 		MaxResults:      cfg.Store.MaxResults,
 		MaxTransactions: cfg.Store.MaxTransactions,
+		Metrics:         adaptor.NewMetrics(reg),
 	}, log)
 
 	servers := []*http.Server{
 		newHTTPServer(handler, cfg.Server.RequestTimeout),
-		newHTTPServer(adaptor.Admin(ready), 5*time.Second),
+		newHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})), 5*time.Second),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
 	names := []string{"lookup", "admin"}
