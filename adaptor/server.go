@@ -11,6 +11,7 @@ package adaptor
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -65,6 +66,7 @@ type Server struct {
 	log      *zap.Logger
 	echo     *echo.Echo
 	validate *validator.Validate
+	draining atomic.Bool
 }
 
 // New builds a Server from opts; log receives one line per request and the causes of failures.
@@ -104,5 +106,18 @@ func New(opts Options, log *zap.Logger) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		// Ask the client to reconnect (elsewhere) after this answer, so that no request is sent
+		// on a connection the shutdown is about to close.
+		w.Header().Set("Connection", "close")
+	}
 	s.echo.ServeHTTP(w, r)
 }
+
+// Drain starts a graceful shutdown: every answer from now on closes its connection. Call it a
+// moment before http.Server.Shutdown, which would otherwise close idle keep-alive connections
+// that a client may be sending its next request on.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Draining reports whether Drain was called; readiness checks fail from then on.
+func (s *Server) Draining() bool { return s.draining.Load() }

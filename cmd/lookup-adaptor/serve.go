@@ -46,8 +46,9 @@ func newServeCommand(load configLoader) *cobra.Command {
 	}
 }
 
-// serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully,
-// letting in-flight requests finish within server.shutdown_timeout.
+// serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully:
+// it drains (answers close their connections, /readyz fails) for drainGrace, stops accepting,
+// and lets in-flight requests finish within the rest of server.shutdown_timeout.
 func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
 	if err != nil {
@@ -58,10 +59,6 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 		return err
 	}
 	defer closeStore(st)
-	var ready func(context.Context) error
-	if p, ok := st.(store.Pinger); ok {
-		ready = p.Ping
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := adaptor.New(adaptor.Options{
@@ -82,6 +79,15 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 		Metrics:         adaptor.NewMetrics(reg),
 	}, log)
 
+	ready := func(ctx context.Context) error {
+		if handler.Draining() {
+			return errDraining
+		}
+		if p, ok := st.(store.Pinger); ok {
+			return p.Ping(ctx)
+		}
+		return nil
+	}
 	servers := []*http.Server{
 		newHTTPServer(handler, cfg.Server.RequestTimeout),
 		newHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})), 5*time.Second),
@@ -105,9 +111,12 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	}
-	log.Info("shutting down", zap.Duration("timeout", cfg.Server.ShutdownTimeout))
+	grace := min(drainGrace, cfg.Server.ShutdownTimeout/3)
+	log.Info("shutting down", zap.Duration("drain", grace), zap.Duration("timeout", cfg.Server.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
+	handler.Drain()
+	time.Sleep(grace)
 	var errs []error
 	for _, srv := range servers {
 		if err := srv.Shutdown(sctx); err != nil {
@@ -117,6 +126,14 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 	log.Info("stopped")
 	return errors.Join(errs...)
 }
+
+// drainGrace is how long a shutting-down server keeps answering (each answer closing its
+// connection) before it stops accepting: long enough for every busy keep-alive connection to
+// finish one more request and be closed by the server rather than raced by the client.
+const drainGrace = time.Second
+
+// errDraining is the readiness failure while shutting down.
+var errDraining = errors.New("shutting down")
 
 // newHTTPServer bounds every phase of a connection so a slow or idle client cannot hold it.
 func newHTTPServer(h http.Handler, requestTimeout time.Duration) *http.Server {
