@@ -6,7 +6,7 @@ LDFLAGS  := -ldflags "-X main.version=$(VERSION)"
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
-.PHONY: help build run test lint fuzz golden replay
+.PHONY: help build run test lint fuzz golden replay bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,3 +40,8 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 golden: ## rewrite golden answers from the current code (review the diff like code)
 	go test ./transactions -run TestGoldenWire -update
 	go test ./adaptor -run TestLookupGoldens -update   # rewrites testdata/cases/*/response.json
+
+BENCH_DB    ?= /tmp/big20.db
+BENCH_SEED  ?= /tmp/big20.jsonl
+bench: ## loopback load benchmark with wrk (needs BENCH_DB seeded from BENCH_SEED; see bench/run.sh)
+	bench/run.sh $(BENCH_DB) $(BENCH_SEED)

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Loopback load benchmark of SPEC §9 with wrk: the bare signature-checking handler and each
+# lookup kind, in the same run, then a 60 s soak at 64 connections and a SIGTERM in the middle
+# of a run. Everything listens on 127.0.0.1 only; every wrk run is bounded by -d.
+#
+#   bench/run.sh DB SEED.jsonl [DURATION]
+#
+# DB is a SQLite store seeded from SEED.jsonl, e.g.
+#   bin/lookup-adaptor generate --customers 1000000 --transactions 20 > big.jsonl
+#   ADAPTOR_STORE_DSN=big.db bin/lookup-adaptor seed big.jsonl
+set -euo pipefail
+db=${1:?usage: bench/run.sh DB SEED.jsonl [DURATION]}
+seed=${2:?usage: bench/run.sh DB SEED.jsonl [DURATION]}
+dur=${3:-30s}
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
+
+out=$(mktemp -d)
+key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+export ADAPTOR_SIGNING_KEYS=$key
+go build -o bin/lookup-adaptor ./cmd/lookup-adaptor
+go build -o bin/bare ./bench/bare
+go build -o bin/wrkscript ./bench/wrkscript
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+start_adaptor() {
+  ADAPTOR_STORE_DSN=$db ADAPTOR_SERVER_ADDR=127.0.0.1:8080 ADAPTOR_ADMIN_ADDR=127.0.0.1:9090 \
+    bin/lookup-adaptor serve --config config.yaml >>"$out/adaptor.log" 2>&1 &
+  adaptor=$!
+  pids+=("$adaptor")
+  for _ in $(seq 100); do curl -fs 127.0.0.1:9090/readyz >/dev/null && return; sleep 0.1; done
+  echo "adaptor did not start; see $out/adaptor.log" >&2; exit 1
+}
+
+bin/bare -addr 127.0.0.1:8081 & pids+=($!)
+start_adaptor
+
+# run NAME URL KIND CONNS [--latency]: one wrk run with a freshly signed script.
+run() {
+  local name=$1 url=$2 kind=$3 conns=$4
+  bin/wrkscript -key "$key" -kind "$kind" -seed "$seed" -count 500 >"$out/$kind.lua"
+  wrk -t2 -c"$conns" -d"$dur" --latency -s "$out/$kind.lua" "$url" >"$out/$name-c$conns.txt"
+  local rps p50 p99 errs
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out/$name-c$conns.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$out/$name-c$conns.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$out/$name-c$conns.txt")
+  errs=$(grep -E 'Non-2xx|Socket errors' "$out/$name-c$conns.txt" | tr '\n' ' ' || true)
+  printf '| %-10s | %3s | %10s | %8s | %8s | %s\n' "$name" "$conns" "$rps" "$p50" "$p99" "${errs:-0 errors}"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "| target     | conns |   req/s   |   p50    |   p99    | errors"
+for conns in 32 16; do
+  run bare http://127.0.0.1:8081/lookup autolink "$conns"
+  for kind in autolink search detailed; do
+    run "$kind" http://127.0.0.1:8080/lookup "$kind" "$conns"
+  done
+done
+echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
+
+echo "soak: 60 s at 64 connections (detailed lookups)"
+bin/wrkscript -key "$key" -kind detailed -seed "$seed" -count 500 >"$out/soak.lua"
+wrk -t2 -c64 -d60s --latency -s "$out/soak.lua" http://127.0.0.1:8080/lookup | tee "$out/soak.txt" | grep -E 'Requests/sec|requests in|Non-2xx|Socket errors|  99%' || true
+echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
+
+echo "SIGTERM at 10 s of a 20 s run at 64 connections (auto-link lookups)"
+bin/wrkscript -key "$key" -kind autolink -seed "$seed" -count 500 >"$out/term.lua"
+wrk -t2 -c64 -d20s -s "$out/term.lua" http://127.0.0.1:8080/lookup >"$out/term.txt" &
+wrkpid=$!
+sleep 10
+kill -TERM "$adaptor"
+wait "$adaptor" && echo "adaptor exited 0" || echo "adaptor exited $?"
+wait "$wrkpid" || true
+grep -E 'requests in|Non-2xx|Socket errors' "$out/term.txt" || echo "(no socket errors, every response 2xx)"
+echo "raw wrk output and logs: $out"
