@@ -36,6 +36,7 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./signing -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME)
 	go test ./signing -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME)
 	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	go test ./store/sqlite -run '^$$' -fuzz FuzzDecodeDetails -fuzztime $(FUZZTIME)
 
 golden: ## rewrite golden answers from the current code (review the diff like code)
 	go test ./transactions -run TestGoldenWire -update

@@ -74,7 +74,11 @@ func (s *Server) lookup(c echo.Context) error {
 		found = nil
 	}
 	c.Set(lookupCountKey, len(found))
-	return writeJSON(c, http.StatusOK, s.response(found, kind == LookupDetailed))
+	body, err := s.encodeResponse(found, kind == LookupDetailed)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 // storeFailure maps a resolver error: a 400 stays a 400; a missed deadline is 504; anything

@@ -7,11 +7,6 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-// response is the answer body: results is the only top-level key (SPEC §4).
-type response struct {
-	Results []result `json:"results"`
-}
-
 // result is one customer on the wire. Every value is a string; absent values are omitted,
 // because Gladly reads "" as "clear this attribute".
 type result struct {
@@ -21,7 +16,6 @@ type result struct {
 	Emails             []wireEmail       `json:"emails,omitempty"`
 	Phones             []wirePhone       `json:"phones,omitempty"`
 	CustomAttributes   map[string]string `json:"customAttributes,omitempty"`
-	Transactions       []json.RawMessage `json:"transactions,omitempty"`
 }
 
 type wireEmail struct {
@@ -33,16 +27,38 @@ type wirePhone struct {
 	Type     string `json:"type"`
 }
 
-// response renders customers; transactions go out only on DETAILED answers.
-func (s *Server) response(found []store.Customer, withTransactions bool) response {
-	out := response{Results: make([]result, 0, len(found))}
+// encodeResponse writes the answer body: {"results": […]} is its only key (SPEC §4).
+// encoding/json renders each customer; transactions (DETAILED only) are spliced in as stored —
+// compact JSON validated when they were loaded — instead of being re-validated on every answer.
+func (s *Server) encodeResponse(found []store.Customer, withTransactions bool) ([]byte, error) {
+	buf := append(make([]byte, 0, 1024), `{"results":[`...)
 	for i := range found {
-		out.Results = append(out.Results, s.result(&found[i], withTransactions))
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		b, err := json.Marshal(s.result(&found[i]))
+		if err != nil {
+			return nil, err
+		}
+		txs := found[i].Transactions
+		if !withTransactions || len(txs) == 0 {
+			buf = append(buf, b...)
+			continue
+		}
+		buf = append(buf, b[:len(b)-1]...) // reopen the object
+		buf = append(buf, `,"transactions":[`...)
+		for j, tx := range txs {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, tx.Wire()...)
+		}
+		buf = append(buf, "]}"...)
 	}
-	return out
+	return append(buf, "]}"...), nil
 }
 
-func (s *Server) result(c *store.Customer, withTransactions bool) result {
+func (s *Server) result(c *store.Customer) result {
 	r := result{
 		ExternalCustomerID: c.ExternalID,
 		Name:               strings.TrimSpace(c.Name),
@@ -71,11 +87,6 @@ func (s *Server) result(c *store.Customer, withTransactions bool) result {
 				r.CustomAttributes = make(map[string]string, len(c.CustomAttributes))
 			}
 			r.CustomAttributes[name] = v.String()
-		}
-	}
-	if withTransactions {
-		for _, tx := range c.Transactions {
-			r.Transactions = append(r.Transactions, tx.Wire())
 		}
 	}
 	return r

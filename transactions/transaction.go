@@ -57,7 +57,8 @@ func (t Transaction) Wire() json.RawMessage { return t.wire }
 func (t Transaction) MarshalJSON() ([]byte, error) { return t.wire, nil }
 
 // Load rebuilds a Transaction from the Type, Date and Wire a backend stored after a successful
-// Parse. It does not validate again.
+// Parse. It does not validate again: wire must be exactly what Wire returned, since answers
+// embed it as it is.
 func Load(typ Type, date time.Time, wire []byte) Transaction {
 	return Transaction{typ: typ, date: date, wire: wire}
 }

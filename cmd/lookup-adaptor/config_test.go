@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/viper"
+	"go.uber.org/zap/zapcore"
 )
 
 const repoConfig = "../../config.yaml"
@@ -80,5 +81,24 @@ func TestServeRefusesWithoutKey(t *testing.T) {
 	err := run(t, "serve", "--config", repoConfig)
 	if err == nil || !strings.Contains(err.Error(), "ADAPTOR_SIGNING_KEYS") {
 		t.Fatalf("serve without a key: %v", err)
+	}
+}
+
+func TestLoggerLevelsAndFormats(t *testing.T) {
+	for _, format := range []string{"json", "console"} {
+		t.Setenv("ADAPTOR_LOG_FORMAT", format)
+		t.Setenv("ADAPTOR_LOG_LEVEL", "warn")
+		c, err := loadConfig("", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := newLogger(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if log.Core().Enabled(zapcore.InfoLevel) || !log.Core().Enabled(zapcore.WarnLevel) {
+			t.Errorf("%s logger does not honour log.level warn", format)
+		}
+		_ = log.Sync()
 	}
 }

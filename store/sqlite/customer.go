@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,68 +15,33 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
-// details is the JSON kept in customers.details: what an answer needs besides the columns.
-type details struct {
-	Emails []string        `json:"e,omitempty"`
-	Phones []phone         `json:"p,omitempty"`
-	Attrs  map[string]attr `json:"a,omitempty"`
-}
-
-type phone struct {
-	Original string `json:"o"`
-	E164     string `json:"n,omitempty"`
-	Type     string `json:"t"`
-}
-
-type attr struct {
-	Kind  transactions.ScalarKind `json:"k"`
-	Value string                  `json:"v"`
-}
-
-func encodeDetails(c *store.Customer) (string, error) {
-	d := details{Emails: c.Emails}
-	for _, p := range c.Phones {
-		d.Phones = append(d.Phones, phone{p.Original, p.E164, string(p.Type)})
-	}
-	if len(c.CustomAttributes) > 0 {
-		d.Attrs = make(map[string]attr, len(c.CustomAttributes))
-		for k, v := range c.CustomAttributes {
-			d.Attrs[k] = attr{v.Kind(), v.String()}
-		}
-	}
-	b, err := json.Marshal(d)
-	return string(b), err
-}
-
 // row is one customers row as the queries select it.
 type row struct {
 	ID         int64  `db:"id"`
 	ExternalID string `db:"external_id"`
 	Name       string `db:"name"`
 	Address    string `db:"address"`
-	Details    string `db:"details"`
+	Details    []byte `db:"details"`
 }
 
 func (r row) customer() (store.Customer, error) {
 	c := store.Customer{ExternalID: r.ExternalID, Name: r.Name, Address: r.Address}
-	var d details
-	if err := json.Unmarshal([]byte(r.Details), &d); err != nil {
-		return c, fmt.Errorf("customer details: %w", err)
-	}
-	c.Emails = d.Emails
-	for _, p := range d.Phones {
-		c.Phones = append(c.Phones, store.Phone{Original: p.Original, E164: p.E164, Type: store.PhoneType(p.Type)})
-	}
-	if len(d.Attrs) > 0 {
-		c.CustomAttributes = make(map[string]transactions.Scalar, len(d.Attrs))
-		for k, a := range d.Attrs {
-			c.CustomAttributes[k] = transactions.Restore(a.Kind, a.Value)
-		}
+	if err := decodeDetails(r.Details, &c); err != nil {
+		return c, fmt.Errorf("customer %s details: %w", r.ExternalID, err)
 	}
 	return c, nil
 }
 
 const customerColumns = "c.id, c.external_id, c.name, c.address, c.details"
+
+// maxCandidates bounds the ids a lookup fetches rows for and orders in Go. Past it (a very
+// common name prefix, a shared mailbox) SQLite orders and caps the rows itself, which costs
+// more per query but stays bounded.
+const maxCandidates = 500
+
+// byIDs selects the customers whose ids are in a JSON array, in no particular order; one
+// statement text serves any number of ids, so it stays prepared.
+const byIDs = "SELECT " + customerColumns + " FROM json_each(?) j CROSS JOIN customers c ON c.id = j.value"
 
 // selectCustomers runs a query selecting customerColumns and decodes the rows.
 func (db *DB) selectCustomers(ctx context.Context, query string, args ...any) ([]store.Customer, error) {
@@ -82,113 +49,182 @@ func (db *DB) selectCustomers(ctx context.Context, query string, args ...any) ([
 	if err := db.r.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
-	out := make([]store.Customer, 0, len(rows))
-	for _, r := range rows {
-		c, err := r.customer()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return decodeRows(rows)
 }
 
-// linkQuery finds customers by any email or phone: both-match first, then by external id.
-func linkQuery(q store.Link) (string, []any) {
-	var parts []string
-	var args []any
-	if len(q.Emails) > 0 {
-		parts = append(parts, "SELECT customer_id, 1 AS kind FROM customer_emails WHERE email IN ("+placeholders(len(q.Emails))+")")
-		args = appendAll(args, q.Emails)
-	}
-	if len(q.Phones) > 0 {
-		parts = append(parts, "SELECT customer_id, 2 AS kind FROM customer_phones WHERE phone IN ("+placeholders(len(q.Phones))+")")
-		args = appendAll(args, q.Phones)
-	}
-	args = append(args, store.EffectiveLimit(q.Limit))
-	return `SELECT ` + customerColumns + `
-		FROM (SELECT customer_id, COUNT(DISTINCT kind) AS hits FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY customer_id) AS m
-		CROSS JOIN customers c ON c.id = m.customer_id
-		ORDER BY m.hits DESC, c.external_id
-		LIMIT ?`, args
+// jsonArray renders values for json_each.
+func jsonArray[T any](values []T) string {
+	b, _ := json.Marshal(values)
+	return string(b)
 }
+
+// linkIDs finds the customers sharing an email or a phone, with bit 1 set for an email match
+// and bit 2 for a phone match.
+const linkIDs = `SELECT customer_id, 1 AS kind FROM customer_emails WHERE email IN (SELECT value FROM json_each(?))
+	UNION ALL SELECT customer_id, 2 FROM customer_phones WHERE phone IN (SELECT value FROM json_each(?))`
+
+// linkQuery orders and caps inside SQLite, for when there are too many candidates to fetch.
+const linkQuery = `SELECT ` + customerColumns + `
+	FROM (SELECT customer_id, COUNT(DISTINCT kind) AS hits FROM (` + linkIDs + `) GROUP BY customer_id) AS m
+	CROSS JOIN customers c ON c.id = m.customer_id
+	ORDER BY m.hits DESC, c.external_id
+	LIMIT ?`
 
 // Link implements store.Store.
 func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
 	if len(q.Emails) == 0 && len(q.Phones) == 0 {
 		return nil, nil
 	}
-	query, args := linkQuery(q)
-	cs, err := db.selectCustomers(ctx, query, args...)
-	if err != nil {
+	emails, phones := jsonArray(q.Emails), jsonArray(q.Phones)
+	var hits []struct {
+		ID   int64 `db:"customer_id"`
+		Kind int   `db:"kind"`
+	}
+	if err := db.r.SelectContext(ctx, &hits, linkIDs, emails, phones); err != nil {
 		return nil, fmt.Errorf("sqlite: link: %w", err)
 	}
-	return cs, nil
+	kinds := make(map[int64]int, len(hits))
+	for _, h := range hits {
+		kinds[h.ID] |= h.Kind
+	}
+	limit := store.EffectiveLimit(q.Limit)
+	if len(kinds) > maxCandidates {
+		cs, err := db.selectCustomers(ctx, linkQuery, emails, phones, limit)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: link: %w", err)
+		}
+		return cs, nil
+	}
+	ids := make([]int64, 0, len(kinds))
+	for id := range kinds {
+		ids = append(ids, id)
+	}
+	var rows []row
+	if err := db.r.SelectContext(ctx, &rows, byIDs, jsonArray(ids)); err != nil {
+		return nil, fmt.Errorf("sqlite: link: %w", err)
+	}
+	both := func(r row) bool { return kinds[r.ID] == 3 }
+	sort.Slice(rows, func(i, j int) bool {
+		if both(rows[i]) != both(rows[j]) {
+			return both(rows[i])
+		}
+		return rows[i].ExternalID < rows[j].ExternalID
+	})
+	return decodeRows(rows[:min(len(rows), limit)])
 }
 
-// searchQuery intersects one index lookup per filled field. The external id, else the first
-// exact-match field, else the first name prefix drives the join (CROSS JOIN fixes SQLite's loop
-// order); the other exact fields are IN lookups, and the other name prefixes are checked per
-// candidate through the (customer_id, word) index, since a prefix can match a large share of
-// all customers.
-func searchQuery(q store.Search) (string, []any) {
-	type cond struct {
-		sql  string
-		args []any
+// decodeRows turns rows into customers.
+func decodeRows(rows []row) ([]store.Customer, error) {
+	out := make([]store.Customer, 0, len(rows))
+	for _, r := range rows {
+		c, err := r.customer()
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		out = append(out, c)
 	}
-	var exact []cond
+	return out, nil
+}
+
+// cond is one filled search field: the table it is looked up in and the test on that table.
+type cond struct {
+	table, where string
+	args         []any
+}
+
+// driver selects the ids of the customers satisfying c.
+func (c cond) driver() string {
+	return "SELECT DISTINCT customer_id FROM " + c.table + " WHERE " + c.where
+}
+
+// filter tests one candidate customer c.id; each table's key leads with the tested columns and
+// ends with customer_id, so this is a primary-key (or index) seek.
+func (c cond) filter() string {
+	return "EXISTS (SELECT 1 FROM " + c.table + " WHERE " + c.where + " AND customer_id = c.id)"
+}
+
+// searchConds lists the filled fields of q, most selective first; the external id is not among
+// them (it is a column of customers).
+func searchConds(q store.Search) []cond {
+	var conds []cond
 	if q.Email != "" {
-		exact = append(exact, cond{"SELECT customer_id FROM customer_emails WHERE email = ?", []any{q.Email}})
+		conds = append(conds, cond{"customer_emails", "email = ?", []any{q.Email}})
 	}
 	if q.Phone != "" {
-		exact = append(exact, cond{"SELECT customer_id FROM customer_phones WHERE phone = ?", []any{q.Phone}})
+		conds = append(conds, cond{"customer_phones", "phone = ?", []any{q.Phone}})
 	}
 	for _, f := range sortedKeys(q.Identifiers) {
-		exact = append(exact, cond{"SELECT customer_id FROM transaction_identifiers WHERE field = ? AND value = ?", []any{f, q.Identifiers[f]}})
+		conds = append(conds, cond{"transaction_identifiers", "field = ? AND value = ?", []any{f, q.Identifiers[f]}})
 	}
 	for _, n := range sortedKeys(q.Attributes) {
-		exact = append(exact, cond{"SELECT customer_id FROM customer_attributes WHERE name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
+		conds = append(conds, cond{"customer_attributes", "name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
 	}
-	words := q.NameWords
-
-	var b strings.Builder
-	var args, where []any
-	var clauses []string
-	b.WriteString("SELECT " + customerColumns + " FROM ")
-	switch {
-	case q.ExternalID != "":
-		b.WriteString("customers c")
-		clauses = append(clauses, "c.external_id = ?")
-		args = append(args, q.ExternalID)
-	case len(exact) > 0:
-		b.WriteString("(" + exact[0].sql + ") AS d CROSS JOIN customers c ON c.id = d.customer_id")
-		args = append(args, exact[0].args...)
-		exact = exact[1:]
-	default:
-		b.WriteString("(SELECT DISTINCT customer_id FROM customer_name_words WHERE word >= ? AND word < ?) AS d CROSS JOIN customers c ON c.id = d.customer_id")
-		args = append(args, words[0], words[0]+"\xff")
-		words = words[1:]
+	// A name prefix can match a large share of all customers, so it comes last.
+	for _, w := range q.NameWords {
+		conds = append(conds, cond{"customer_name_words", "word >= ? AND word < ?", []any{w, w + "\xff"}})
 	}
-	for _, c := range exact {
-		clauses = append(clauses, "c.id IN ("+c.sql+")")
-		where = append(where, c.args...)
-	}
-	for _, w := range words {
-		clauses = append(clauses, "EXISTS (SELECT 1 FROM customer_name_words w WHERE w.customer_id = c.id AND w.word >= ? AND w.word < ?)")
-		where = append(where, w, w+"\xff")
-	}
-	if len(clauses) > 0 {
-		b.WriteString(" WHERE " + strings.Join(clauses, " AND "))
-	}
-	b.WriteString(" ORDER BY c.external_id LIMIT ?")
-	args = append(append(args, where...), store.EffectiveLimit(q.Limit))
-	return b.String(), args
+	return conds
 }
 
-// Search implements store.Store.
+// searchFilters renders the conditions a candidate must also meet.
+func searchFilters(q store.Search, conds []cond) (string, []any) {
+	var clauses []string
+	var args []any
+	if q.ExternalID != "" {
+		clauses = append(clauses, "c.external_id = ?")
+		args = append(args, q.ExternalID)
+	}
+	for _, c := range conds {
+		clauses = append(clauses, c.filter())
+		args = append(args, c.args...)
+	}
+	if len(clauses) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(clauses, " AND "), args
+}
+
+// searchQuery orders and caps inside SQLite: the external id, else the first condition, drives
+// (CROSS JOIN fixes SQLite's loop order) and every other condition filters.
+func searchQuery(q store.Search) (string, []any) {
+	conds := searchConds(q)
+	from := "customers c"
+	var args []any
+	if q.ExternalID == "" {
+		from = "(" + conds[0].driver() + ") AS d CROSS JOIN customers c ON c.id = d.customer_id"
+		args = append(args, conds[0].args...)
+		conds = conds[1:]
+	}
+	where, more := searchFilters(q, conds)
+	args = append(append(args, more...), store.EffectiveLimit(q.Limit))
+	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id LIMIT ?", args
+}
+
+// Search implements store.Store: the first condition's ids, when there are few, are fetched
+// and filtered by the others in one statement and ordered in Go; otherwise searchQuery.
 func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
 	if q.IsEmpty() {
 		return nil, nil
+	}
+	if q.ExternalID == "" {
+		conds := searchConds(q)
+		var ids []int64
+		err := db.r.SelectContext(ctx, &ids, conds[0].driver()+" LIMIT ?", append(conds[0].args, maxCandidates+1)...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: search: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		if len(ids) <= maxCandidates {
+			where, args := searchFilters(q, conds[1:])
+			var rows []row
+			if err := db.r.SelectContext(ctx, &rows, byIDs+where, append([]any{jsonArray(ids)}, args...)...); err != nil {
+				return nil, fmt.Errorf("sqlite: search: %w", err)
+			}
+			sort.Slice(rows, func(i, j int) bool { return rows[i].ExternalID < rows[j].ExternalID })
+			return decodeRows(rows[:min(len(rows), store.EffectiveLimit(q.Limit))])
+		}
 	}
 	query, args := searchQuery(q)
 	cs, err := db.selectCustomers(ctx, query, args...)
@@ -198,45 +234,54 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 	return cs, nil
 }
 
-// customerQuery reads a customer and its newest transactions in one statement, so a concurrent
-// load cannot mix two versions; seq is the rank newest first, so seq < limit caps them.
-const customerQuery = `SELECT ` + customerColumns + `, t.type, t.sort_time, t.wire
-	FROM customers c LEFT JOIN transactions t ON t.customer_id = c.id AND t.seq < ?
-	WHERE c.external_id = ? ORDER BY t.seq`
+// customerQuery reads a customer and its newest transactions as one row, so a concurrent load
+// cannot mix two versions and the transactions cross cgo once. seq is the rank newest first, so
+// seq < limit caps them; each is "type US sort_time US wire", joined by RS (JSON text never
+// holds a raw control character, so neither separator can occur inside one).
+const customerQuery = `SELECT ` + customerColumns + `,
+	(SELECT group_concat(t.type || char(31) || t.sort_time || char(31) || t.wire, char(30) ORDER BY t.seq)
+	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs
+	FROM customers c WHERE c.external_id = ?`
 
 // Customer implements store.Store.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
-	rows, err := db.r.QueryxContext(ctx, customerQuery, maxTransactions, externalID)
+	var r struct {
+		row
+		Txs sql.NullString `db:"txs"`
+	}
+	err := db.r.GetContext(ctx, &r, customerQuery, maxTransactions, externalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Customer{}, fmt.Errorf("sqlite: %w", store.ErrNotFound)
+	}
 	if err != nil {
 		return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
 	}
-	defer rows.Close()
-	var r row
-	var c store.Customer
-	found := false
-	for rows.Next() {
-		var typ, wire sql.NullString
-		var sortTime sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &typ, &sortTime, &wire); err != nil {
-			return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
-		}
-		if !found {
-			if c, err = r.customer(); err != nil {
-				return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
-			}
-			found = true
-		}
-		if typ.Valid {
-			c.Transactions = append(c.Transactions, txRow{typ.String, sortTime.Int64, wire.String}.transaction())
-		}
+	c, err := r.customer()
+	if err != nil {
+		return c, fmt.Errorf("sqlite: customer: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
-	}
-	if !found {
-		return store.Customer{}, fmt.Errorf("sqlite: %w", store.ErrNotFound)
+	if c.Transactions, err = splitTransactions(r.Txs.String); err != nil {
+		return c, fmt.Errorf("sqlite: customer %s transactions: %w", externalID, err)
 	}
 	return c, nil
+}
+
+// splitTransactions parses customerQuery's txs column.
+func splitTransactions(s string) ([]transactions.Transaction, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := make([]transactions.Transaction, 0, strings.Count(s, "\x1e")+1)
+	for _, item := range strings.Split(s, "\x1e") {
+		typ, rest, ok1 := strings.Cut(item, "\x1f")
+		sortTime, wire, ok2 := strings.Cut(rest, "\x1f")
+		micros, err := strconv.ParseInt(sortTime, 10, 64)
+		if !ok1 || !ok2 || err != nil {
+			return nil, errors.New("malformed transaction row")
+		}
+		out = append(out, txRow{typ, micros, wire}.transaction())
+	}
+	return out, nil
 }
 
 // txRow is one transactions row.
@@ -266,17 +311,6 @@ func (r txRow) transaction() transactions.Transaction {
 // sqlxQueryer is what readTransactions needs of a *sqlx.Tx or *sqlx.DB.
 type sqlxQueryer interface {
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
-func appendAll(args []any, values []string) []any {
-	for _, v := range values {
-		args = append(args, v)
-	}
-	return args
 }
 
 func sortedKeys(m map[string]string) []string {

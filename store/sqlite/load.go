@@ -107,13 +107,10 @@ func (l *loader) upsert(ctx context.Context, c *store.Customer, stats *store.Loa
 	keys := l.db.norm.Keys(c)
 	c.Transactions = transactions.Newest(c.Transactions, -1)
 	fp := store.Fingerprint(c)
-	det, err := encodeDetails(c)
-	if err != nil {
-		return err
-	}
+	det := encodeDetails(c)
 	var id int64
 	var oldFP string
-	err = l.stmts["find"].QueryRowxContext(ctx, c.ExternalID).Scan(&id, &oldFP)
+	err := l.stmts["find"].QueryRowxContext(ctx, c.ExternalID).Scan(&id, &oldFP)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		res, err := l.stmts["add"].ExecContext(ctx, c.ExternalID, c.Name, c.Address, det, fp)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,9 +30,9 @@ func TestQueryPlansAreIndexSeeks(t *testing.T) {
 	}
 	var shapes []shape
 	add := func(name, q string, args []any) { shapes = append(shapes, shape{name, q, args}) }
-	add(linkShape(linkQuery(store.Link{Emails: []string{"a@example.com"}, Phones: []string{"+14155550123"}})))
-	add(linkShape(linkQuery(store.Link{Emails: []string{"a@example.com", "b@example.com"}})))
-	add(linkShape(linkQuery(store.Link{Phones: []string{"+14155550123"}})))
+	add("link ids", linkIDs, []any{`["a@example.com"]`, `["+14155550123"]`})
+	add("link, many candidates", linkQuery, []any{`["a@example.com"]`, `["+14155550123"]`, 25})
+	add("customers by ids", byIDs, []any{"[1,2,3]"})
 	for _, q := range []store.Search{
 		{Email: "a@example.com"},
 		{Phone: "+14155550123"},
@@ -44,7 +45,13 @@ func TestQueryPlansAreIndexSeeks(t *testing.T) {
 		{Email: "a@example.com", Phone: "+14155550123", NameWords: []string{"ada"}, Identifiers: map[string]string{"orderNumber": "1"}, Attributes: map[string]string{"tier": "gold"}},
 	} {
 		sql, args := searchQuery(q)
-		add("search "+sql[strings.Index(sql, "FROM"):min(len(sql), strings.Index(sql, "FROM")+60)], sql, args)
+		add(fmt.Sprintf("search %+v, many candidates", q), sql, args)
+		if q.ExternalID == "" {
+			conds := searchConds(q)
+			add(fmt.Sprintf("search %+v, candidate ids", q), conds[0].driver()+" LIMIT ?", append(conds[0].args, 501))
+			where, args := searchFilters(q, conds[1:])
+			add(fmt.Sprintf("search %+v, candidates", q), byIDs+where, append([]any{"[1,2]"}, args...))
+		}
 	}
 	add("customer", customerQuery, []any{50, "C-1"})
 	for _, s := range loaderSQL {
@@ -100,5 +107,3 @@ func scansTable(detail string) bool {
 	}
 	return false
 }
-
-func linkShape(q string, args []any) (string, string, []any) { return "link", q, args }

@@ -1,10 +1,11 @@
--- Customers, with what an answer needs in details (JSON: emails, phones, custom attributes).
+-- Customers, with what an answer needs in details (emails, phones, custom attributes; the
+-- encoding is in details.go).
 CREATE TABLE customers (
   id          INTEGER PRIMARY KEY,
   external_id TEXT NOT NULL UNIQUE,
   name        TEXT NOT NULL,
   address     TEXT NOT NULL,
-  details     TEXT NOT NULL,
+  details     BLOB NOT NULL,
   fingerprint TEXT NOT NULL
 );
 
