@@ -157,6 +157,17 @@ func (c *Config) requireKeys() error {
 	return nil
 }
 
+// signingKey is the key sign and replay use: the --key flag, else the first configured key.
+func (c *Config) signingKey(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if len(c.Signing.Keys) > 0 {
+		return c.Signing.Keys[0], nil
+	}
+	return "", errors.New("no key: pass --key or set ADAPTOR_SIGNING_KEYS")
+}
+
 // keyBytes returns the signing keys as the verifier takes them.
 func (c *Config) keyBytes() [][]byte {
 	keys := make([][]byte, len(c.Signing.Keys))

@@ -24,11 +24,7 @@ func newMigrateCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg, norm, zap.NewNop(), true)
+			st, _, err := openStore(cmd.Context(), cfg, zap.NewNop(), true)
 			if err != nil {
 				return err
 			}
@@ -52,11 +48,7 @@ func newSeedCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg, norm, zap.NewNop(), true)
+			st, _, err := openStore(cmd.Context(), cfg, zap.NewNop(), true)
 			if err != nil {
 				return err
 			}

@@ -27,11 +27,11 @@ func newReplayCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if key == "" && len(cfg.Signing.Keys) > 0 {
-				key = cfg.Signing.Keys[0]
+			if target == "" {
+				return errors.New("replay needs --url, the adaptor's lookup URL")
 			}
-			if key == "" || target == "" {
-				return errors.New("replay needs --url and a key (--key or ADAPTOR_SIGNING_KEYS)")
+			if key, err = cfg.signingKey(key); err != nil {
+				return err
 			}
 			cases, err := replay.Load(paths...)
 			if err != nil {

@@ -50,11 +50,7 @@ func newServeCommand(load configLoader) *cobra.Command {
 // it drains (answers close their connections, /readyz fails) for drainGrace, stops accepting,
 // and lets in-flight requests finish within the rest of server.shutdown_timeout.
 func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
-	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, norm, log, false)
+	st, norm, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}

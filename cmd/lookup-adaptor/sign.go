@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,11 +32,8 @@ func newSignCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if key == "" && len(cfg.Signing.Keys) > 0 {
-				key = cfg.Signing.Keys[0]
-			}
-			if key == "" {
-				return errors.New("no key: pass --key or set ADAPTOR_SIGNING_KEYS")
+			if key, err = cfg.signingKey(key); err != nil {
+				return err
 			}
 			if path == "" {
 				path = cfg.Server.Path

@@ -39,9 +39,9 @@ var backends = map[string]backend{
 	},
 }
 
-// openStore opens the configured store, normalising phones with norm, and brings its schema up
-// to date.
-func openStore(ctx context.Context, cfg *Config, norm *store.Normalizer, log *zap.Logger, create bool) (store.Store, error) {
+// openStore opens the configured store and brings its schema up to date. It returns the phone
+// normaliser (matching.default_region) the store was opened with, which the lookups share.
+func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (store.Store, *store.Normalizer, error) {
 	open, ok := backends[cfg.Store.Driver]
 	if !ok {
 		names := make([]string, 0, len(backends))
@@ -49,23 +49,27 @@ func openStore(ctx context.Context, cfg *Config, norm *store.Normalizer, log *za
 			names = append(names, name)
 		}
 		sort.Strings(names)
-		return nil, fmt.Errorf("store.driver %q is unknown; want one of %s", cfg.Store.Driver, strings.Join(names, ", "))
+		return nil, nil, fmt.Errorf("store.driver %q is unknown; want one of %s", cfg.Store.Driver, strings.Join(names, ", "))
+	}
+	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+	if err != nil {
+		return nil, nil, err
 	}
 	st, err := open(ctx, cfg, norm, create)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m, ok := st.(store.Migrator); ok {
 		n, err := m.Migrate(ctx)
 		if err != nil {
 			closeStore(st)
-			return nil, err
+			return nil, nil, err
 		}
 		if n > 0 {
 			log.Info("store migrated", zap.Int("steps", n))
 		}
 	}
-	return st, nil
+	return st, norm, nil
 }
 
 // closeStore closes st if it holds resources.
