@@ -47,7 +47,7 @@ var testNorm = func() *store.Normalizer {
 const demoSeed = "../testdata/seed/demo.json"
 
 // loadDemo loads the demo seed into a backend.
-func loadDemo(t *testing.T, l store.Loader) {
+func loadDemo(t testing.TB, l store.Loader) {
 	t.Helper()
 	f, err := os.Open(demoSeed)
 	if err != nil {

@@ -31,7 +31,16 @@ type wirePhone struct {
 // encoding/json renders each customer; transactions (DETAILED only) are spliced in as stored —
 // compact JSON validated when they were loaded — instead of being re-validated on every answer.
 func (s *Server) encodeResponse(found []store.Customer, withTransactions bool) ([]byte, error) {
-	buf := append(make([]byte, 0, 1024), `{"results":[`...)
+	size := 16
+	for i := range found {
+		size += 512
+		if withTransactions {
+			for _, tx := range found[i].Transactions {
+				size += len(tx.Wire()) + 1
+			}
+		}
+	}
+	buf := append(make([]byte, 0, size), `{"results":[`...)
 	for i := range found {
 		if i > 0 {
 			buf = append(buf, ',')
