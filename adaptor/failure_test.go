@@ -97,3 +97,22 @@ func TestLookupLogLine(t *testing.T) {
 	}
 	assertLogsOmit(t, h, "ada@example.com", "Lovelace", "555")
 }
+
+func TestLogLineIsBounded(t *testing.T) {
+	h := start(t, adaptor.Options{})
+	var q strings.Builder
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&q, `"field%03d%s":"x",`, i, strings.Repeat("k", 200))
+	}
+	status, body := h.post(t, `{"lookupLevel":"BASIC","query":{`+q.String()+`"id":"g"},"uniqueMatchRequired":false}`)
+	if status != http.StatusBadRequest || !strings.Contains(body, `"attr":"query"`) {
+		t.Errorf("500 search fields: %d %s, want a 400 naming query", status, body)
+	}
+	entries := h.logs.FilterMessage("request").All()
+	if len(entries) != 1 {
+		t.Fatalf("want one request line, got %d", len(entries))
+	}
+	if n := len(fmt.Sprint(entries[0].ContextMap())); n > 4096 {
+		t.Errorf("a request with 500 long field names logs %d bytes", n)
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// maxLoggedFields bounds how many query fields the log line lists; the client chooses them.
+const maxLoggedFields = 20
+
 // maskedQuery summarises a lookup's query for the log without personal data: the field names,
 // with emails and phones masked and the external id kept; other values are left out.
 func maskedQuery(query map[string]any) []string {
@@ -15,8 +18,12 @@ func maskedQuery(query map[string]any) []string {
 		}
 	}
 	sort.Strings(keys)
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
+	out := make([]string, 0, min(len(keys), maxLoggedFields+1))
+	for i, k := range keys {
+		if i == maxLoggedFields {
+			out = append(out, "…")
+			break
+		}
 		var mask func(string) string
 		switch k {
 		case "email", "emails":
@@ -27,7 +34,7 @@ func maskedQuery(query map[string]any) []string {
 			mask = func(s string) string { return truncate(s, maxLoggedID) }
 		}
 		if mask == nil {
-			out = append(out, k)
+			out = append(out, truncate(k, maxLoggedID))
 			continue
 		}
 		var values []string

@@ -87,7 +87,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		s.opts.Metrics.observeRequest(kind, status, elapsed)
 		fields := []zap.Field{
 			zap.String("method", req.Method),
-			zap.String("path", req.URL.Path),
+			zap.String("path", truncate(req.URL.Path, 256)),
 			zap.Int("status", status),
 			zap.Duration("latency", elapsed),
 			zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),

@@ -2,6 +2,7 @@ package adaptor
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 
@@ -12,6 +13,10 @@ import (
 // nameKeys are the search attributes matched against the customer's name.
 var nameKeys = []string{"name", "firstName", "lastName"}
 
+// maxSearchFields bounds the fields one search may combine; each becomes a condition the store
+// checks, and Gladly's admins configure a handful.
+const maxSearchFields = 32
+
 // search answers a basic search: every non-empty field the agent filled must match. Gladly's
 // own id is not a search field; a search with no usable field finds nobody.
 func (s *Server) search(ctx context.Context, query map[string]any) ([]store.Customer, error) {
@@ -21,6 +26,9 @@ func (s *Server) search(ctx context.Context, query map[string]any) ([]store.Cust
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if len(keys) > maxSearchFields+1 { // +1: Gladly's own id
+		return nil, invalid("query", fmt.Sprintf("a search combines at most %d fields", maxSearchFields))
+	}
 	for _, key := range keys {
 		if key == "id" {
 			continue
