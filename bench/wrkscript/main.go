@@ -51,17 +51,26 @@ func main() {
 		log.Fatal(err)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	defer w.Flush()
+	if err := writeScript(w, []byte(*key), *kind, *path, customers, time.Now()); err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// writeScript writes the Lua script: one signed request of the kind per customer, cycled.
+func writeScript(w io.Writer, key []byte, kind, path string, customers []customer, now time.Time) error {
 	// wrk knows the Host header only once init runs, so the requests are formatted there.
 	fmt.Fprintln(w, "local reqs\nfunction init(args)\n  reqs = {")
 	for i, c := range customers {
-		body, err := json.Marshal(lookup(*kind, i, c))
+		body, err := json.Marshal(lookup(kind, i, c))
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		r, err := signing.NewRequest([]byte(*key), "POST", *path, "", body, time.Now())
+		r, err := signing.NewRequest(key, "POST", path, "", body, now)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		names := make([]string, 0, len(r.Header))
 		for k := range r.Header {
@@ -72,9 +81,9 @@ func main() {
 		for _, k := range names {
 			headers = append(headers, fmt.Sprintf("[ %s ] = %s", lua(k), lua(r.Header.Get(k))))
 		}
-		fmt.Fprintf(w, "    wrk.format(\"POST\", %s, {%s}, %s),\n", lua(*path), strings.Join(headers, ", "), lua(string(body)))
+		fmt.Fprintf(w, "    wrk.format(\"POST\", %s, {%s}, %s),\n", lua(path), strings.Join(headers, ", "), lua(string(body)))
 	}
-	fmt.Fprint(w, `  }
+	_, err := fmt.Fprint(w, `  }
 end
 local i = 0
 function request()
@@ -82,6 +91,7 @@ function request()
   return reqs[i]
 end
 `)
+	return err
 }
 
 // lookup builds the body of one request of the kind; searches rotate through email, phone and
