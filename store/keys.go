@@ -89,17 +89,6 @@ func Fingerprint(c *Customer) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Slice yields the given customers, for loading from code and tests.
-func Slice(customers ...Customer) Records {
-	return func(yield func(Customer, error) bool) {
-		for _, c := range customers {
-			if !yield(c, nil) {
-				return
-			}
-		}
-	}
-}
-
 // Prefetch reads records ahead in a goroutine, up to n at a time, so that parsing a seed file
 // runs in parallel with writing it. Stopping early stops the reader.
 func Prefetch(records Records, n int) Records {
