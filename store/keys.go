@@ -88,32 +88,3 @@ func Fingerprint(c *Customer) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
-
-// Prefetch reads records ahead in a goroutine, up to n at a time, so that parsing a seed file
-// runs in parallel with writing it. Stopping early stops the reader.
-func Prefetch(records Records, n int) Records {
-	type item struct {
-		c   Customer
-		err error
-	}
-	return func(yield func(Customer, error) bool) {
-		ch := make(chan item, n)
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			defer close(ch)
-			for c, err := range records {
-				select {
-				case ch <- item{c, err}:
-				case <-stop:
-					return
-				}
-			}
-		}()
-		for it := range ch {
-			if !yield(it.c, it.err) {
-				return
-			}
-		}
-	}
-}
