@@ -28,7 +28,7 @@ replay: ## serve a temporary store seeded from testdata/seed/ and replay testdat
 	go test ./cmd/lookup-adaptor -run TestReplayCorpus -count=1 -v
 
 lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run gofmt -w'; exit 1; }
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }
 	go vet ./...
 
 FUZZTIME ?= 30s
@@ -37,6 +37,7 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./signing -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME)
 	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	go test ./store/sqlite -run '^$$' -fuzz FuzzDecodeDetails -fuzztime $(FUZZTIME)
+	go test ./adaptor -run '^$$' -fuzz FuzzLookupBody -fuzztime $(FUZZTIME)
 
 golden: ## rewrite golden answers from the current code (review the diff like code)
 	go test ./transactions -run TestGoldenWire -update

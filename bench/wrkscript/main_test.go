@@ -14,7 +14,7 @@ import (
 func TestLuaQuoting(t *testing.T) {
 	for _, s := range []string{"plain", "a]]b", "x]=]y", "]==]", ""} {
 		q := lua(s)
-		eq := q[1:strings.Index(q[1:], "[")+1]
+		eq := q[1 : strings.Index(q[1:], "[")+1]
 		if want := "[" + eq + "[" + s + "]" + eq + "]"; q != want || strings.Contains(s, "]"+eq+"]") {
 			t.Errorf("lua(%q) = %q", s, q)
 		}

@@ -1,0 +1,89 @@
+package store_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+func collect(t *testing.T, r store.Records) ([]store.Customer, []error) {
+	t.Helper()
+	var cs []store.Customer
+	var errs []error
+	for c, err := range r {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cs = append(cs, c)
+	}
+	return cs, errs
+}
+
+func TestParseCustomer(t *testing.T) {
+	in := `[{"externalCustomerId": 1001, "name": "Ada", "emails": [" ada@example.com ", {"original": "a@example.org"}],
+	  "phones": ["415-555-0123", {"original": "+44 20 7946 0018", "type": "mobile"}],
+	  "customAttributes": {"points": 1.50e3, "vip": true, "empty": "", "none": null}}]`
+	cs, errs := collect(t, store.ReadSeed(strings.NewReader(in), "a.json"))
+	if len(errs) > 0 || len(cs) != 1 {
+		t.Fatalf("%v %v", cs, errs)
+	}
+	c := cs[0]
+	if c.ExternalID != "1001" || strings.Join(c.Emails, ",") != "ada@example.com,a@example.org" {
+		t.Errorf("id/emails: %+v", c)
+	}
+	if c.Phones[0].Type != store.Other || c.Phones[1].Type != store.Mobile {
+		t.Errorf("phone types: %+v", c.Phones)
+	}
+	if c.CustomAttributes["points"].String() != "1500" || c.CustomAttributes["vip"].String() != "true" || len(c.CustomAttributes) != 2 {
+		t.Errorf("attributes: %+v", c.CustomAttributes)
+	}
+}
+
+func TestSeedErrorsNameTheRecord(t *testing.T) {
+	cases := []struct {
+		name, file, in, want string
+	}{
+		{"unknown field", "a.jsonl", `{"externalCustomerId":"1","email":"x@example.com"}`, "a.jsonl:1: email: unknown field"},
+		{"missing id", "a.jsonl", "\n" + `{"name":"Ada"}`, "a.jsonl:2: externalCustomerId: required"},
+		{"nested attribute", "a.json", `[{"externalCustomerId":"1"},{"externalCustomerId":"2","customAttributes":{"a":{"b":1}}}]`, "a.json: record 1: customAttributes.a:"},
+		{"bad phone type", "a.json", `[{"externalCustomerId":"1","phones":[{"original":"1","type":"CAR"}]}]`, "a.json: record 0: phones[0].type:"},
+		{"bad transaction", "a.jsonl", `{"externalCustomerId":"1","transactions":[{"type":"ORDER","createdAt":"soon"}]}`, "a.jsonl:1: transactions[0].createdAt:"},
+		{"not an array", "a.json", `{"externalCustomerId":"1"}`, "must hold a JSON array"},
+		{"broken line", "a.jsonl", `{"externalCustomerId":`, "a.jsonl:1: not a valid JSON object"},
+		{"unclosed array", "a.json", `[{"externalCustomerId":"1"}`, "not closed"},
+	}
+	for _, tc := range cases {
+		_, errs := collect(t, store.ReadSeed(strings.NewReader(tc.in), tc.file))
+		var re *store.RecordError
+		if len(errs) == 0 || !errors.As(errs[0], &re) || !strings.Contains(errs[0].Error(), tc.want) {
+			t.Errorf("%s: errors %v, want one containing %q", tc.name, errs, tc.want)
+		}
+	}
+}
+
+func TestPrefetch(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 100; i++ {
+		in.WriteString(`{"externalCustomerId":"C-` + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + `"}` + "\n")
+	}
+	direct, _ := collect(t, store.ReadSeed(strings.NewReader(in.String()), "p.jsonl"))
+	ahead, _ := collect(t, store.Prefetch(store.ReadSeed(strings.NewReader(in.String()), "p.jsonl"), 8))
+	if len(ahead) != len(direct) {
+		t.Fatalf("prefetch yielded %d, direct %d", len(ahead), len(direct))
+	}
+	for i := range direct {
+		if ahead[i].ExternalID != direct[i].ExternalID {
+			t.Fatalf("order differs at %d", i)
+		}
+	}
+	// Stopping early must not hang the reader.
+	n := 0
+	for range store.Prefetch(store.ReadSeed(strings.NewReader(in.String()), "p.jsonl"), 2) {
+		if n++; n == 3 {
+			break
+		}
+	}
+}
