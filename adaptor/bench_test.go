@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
-	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
-	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 )
 
 // BenchmarkLookup measures the server's own work per lookup — the whole middleware chain,
@@ -20,10 +16,8 @@ import (
 //
 //	go test ./adaptor -run '^$' -bench Lookup -benchmem
 func BenchmarkLookup(b *testing.B) {
-	m := memory.New(testNorm)
-	loadDemo(b, m)
 	v := &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute}
-	srv := adaptor.New(adaptor.Options{Verifier: v, Store: m, Normalizer: testNorm, Now: func() time.Time { return testNow }}, zap.NewNop())
+	srv := newDemoServer(b, v)
 	bodies := map[string]string{
 		"auto_link":    `{"lookupLevel":"BASIC","query":{"id":"g1","name":"Ada Lovelace","emails":["ada@example.com"],"phones":["+14155550123"]},"uniqueMatchRequired":false}`,
 		"basic_search": `{"lookupLevel":"BASIC","query":{"id":"g1","email":"charles@example.com"},"uniqueMatchRequired":false}`,

@@ -10,11 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
-	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
-	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 )
 
 // FuzzLookupBody sends any body, correctly signed, through the whole chain: the answer must
@@ -26,14 +22,7 @@ func FuzzLookupBody(f *testing.F) {
 		b, _ := os.ReadFile(p)
 		f.Add(b)
 	}
-	m := memory.New(testNorm)
-	loadDemo(f, m)
-	srv := adaptor.New(adaptor.Options{
-		Verifier:   &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: time.Minute},
-		Store:      m,
-		Normalizer: testNorm,
-		Now:        func() time.Time { return testNow },
-	}, zap.NewNop())
+	srv := newDemoServer(f, &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: time.Minute})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sr, err := signing.NewRequest([]byte(testKey), "POST", "/lookup", "", body, testNow)
 		if err != nil {

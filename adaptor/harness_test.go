@@ -166,3 +166,12 @@ func assertLogsOmit(t *testing.T, h *harness, secrets ...string) {
 		}
 	}
 }
+
+// newDemoServer is a Server over the demo seed in memory, its clock at testNow, logging
+// nowhere: for benchmarks and fuzzing, which call ServeHTTP directly.
+func newDemoServer(tb testing.TB, v *signing.Verifier) *adaptor.Server {
+	tb.Helper()
+	m := memory.New(testNorm)
+	loadDemo(tb, m)
+	return adaptor.New(adaptor.Options{Verifier: v, Store: m, Normalizer: testNorm, Now: func() time.Time { return testNow }}, zap.NewNop())
+}

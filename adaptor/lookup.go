@@ -52,7 +52,7 @@ func (s *Server) lookup(c echo.Context) error {
 	}
 	kind := classify(req)
 	c.Set(lookupKindKey, kind)
-	c.Set(lookupQueryKey, maskedQuery(req.Query))
+	c.Set(lookupQueryKey, req.Query)
 
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
 	defer cancel()

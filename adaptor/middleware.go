@@ -81,37 +81,45 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		req, status := c.Request(), c.Response().Status
-		elapsed := time.Since(start)
+		status, elapsed := c.Response().Status, time.Since(start)
 		kind, _ := c.Get(lookupKindKey).(LookupKind)
 		s.opts.Metrics.observeRequest(kind, status, elapsed)
-		fields := []zap.Field{
-			zap.String("method", req.Method),
-			zap.String("path", truncate(req.URL.Path, 256)),
-			zap.Int("status", status),
-			zap.Duration("latency", elapsed),
-			zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
-			zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
-		}
-		if kind != "" {
-			fields = append(fields, zap.String("kind", string(kind)))
-		}
-		if q, ok := c.Get(lookupQueryKey).([]string); ok {
-			fields = append(fields, zap.Strings("query", q))
-		}
-		if n, ok := c.Get(lookupCountKey).(int); ok {
-			fields = append(fields, zap.Int("results", n))
-		}
-		if err != nil {
-			fields = append(fields, zap.String("error", err.Error()))
-		}
+		level := zap.InfoLevel
 		if status >= http.StatusInternalServerError {
-			s.log.Error("request", fields...)
-		} else {
-			s.log.Info("request", fields...)
+			level = zap.ErrorLevel
+		}
+		// The fields, the masked query among them, are built only when the line is written.
+		if ce := s.log.Check(level, "request"); ce != nil {
+			ce.Write(requestFields(c, status, elapsed, kind, err)...)
 		}
 		return nil
 	}
+}
+
+// requestFields are the request log line's fields.
+func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, err error) []zap.Field {
+	req := c.Request()
+	fields := []zap.Field{
+		zap.String("method", req.Method),
+		zap.String("path", truncate(req.URL.Path, 256)),
+		zap.Int("status", status),
+		zap.Duration("latency", elapsed),
+		zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
+		zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
+	}
+	if kind != "" {
+		fields = append(fields, zap.String("kind", string(kind)))
+	}
+	if q, ok := c.Get(lookupQueryKey).(map[string]any); ok {
+		fields = append(fields, zap.Strings("query", maskedQuery(q)))
+	}
+	if n, ok := c.Get(lookupCountKey).(int); ok {
+		fields = append(fields, zap.Int("results", n))
+	}
+	if err != nil {
+		fields = append(fields, zap.String("error", err.Error()))
+	}
+	return fields
 }
 
 func truncate(s string, n int) string {
