@@ -1,7 +1,7 @@
 package adaptor
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -86,7 +86,9 @@ type errorBody struct {
 	Errors []errorItem `json:"errors"`
 }
 
-// asError turns any error reaching the top of the chain into an *Error.
+// asError turns any error reaching the top of the chain into an *Error. The middleware and the
+// lookup return *Error themselves (storeFailure classifies store errors); echo's router adds
+// only 404 and 405; anything else is unexpected.
 func asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
@@ -99,14 +101,7 @@ func asError(err error) *Error {
 			return &Error{Kind: KindNotFound, Cause: err}
 		case http.StatusMethodNotAllowed:
 			return &Error{Kind: KindMethodNotAllowed, Cause: err}
-		case http.StatusRequestEntityTooLarge:
-			return &Error{Kind: KindTooLarge, Cause: err}
-		case http.StatusUnsupportedMediaType:
-			return &Error{Kind: KindUnsupportedMediaType, Cause: err}
 		}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Kind: KindTimeout, Cause: err}
 	}
 	return &Error{Kind: KindInternal, Cause: err}
 }
@@ -135,4 +130,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if err := writeJSON(c, status, body); err != nil {
 		s.log.Debug("write error answer", zap.Error(err))
 	}
+}
+
+// writeJSON marshals v and writes it with Content-Type application/json.
+func writeJSON(c echo.Context, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, b)
 }

@@ -2,7 +2,6 @@ package adaptor
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -93,13 +92,4 @@ func storeFailure(ctx context.Context, err error) error {
 	default:
 		return &Error{Kind: KindUnavailable, Cause: err}
 	}
-}
-
-// writeJSON marshals v and writes it with Content-Type application/json.
-func writeJSON(c echo.Context, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return c.Blob(status, echo.MIMEApplicationJSON, b)
 }
