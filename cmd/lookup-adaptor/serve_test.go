@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -91,4 +92,37 @@ func TestServeAnswersAndStops(t *testing.T) {
 	if _, err := http.Get("http://" + cfg.Admin.Addr + "/healthz"); err == nil {
 		t.Error("admin listener still up after shutdown")
 	}
+}
+
+// /readyz tells the truth about the SQLite file: deleted under the running server, it fails
+// within seconds; a database moved back into place is reopened and ready again.
+func TestReadinessFollowsTheDatabaseFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, _ := startServe(t, ctx)
+	readyz := "http://" + cfg.Admin.Addr + "/readyz"
+	moved := cfg.Store.DSN + ".moved"
+	if err := os.Rename(cfg.Store.DSN, moved); err != nil {
+		t.Fatal(err)
+	}
+	waitForStatus(t, readyz, http.StatusServiceUnavailable)
+	if err := os.Rename(moved, cfg.Store.DSN); err != nil {
+		t.Fatal(err)
+	}
+	waitForStatus(t, readyz, http.StatusOK)
+}
+
+// waitForStatus polls url until it answers status, for at most five seconds.
+func waitForStatus(t *testing.T, url string, status int) {
+	t.Helper()
+	got := 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if got = resp.StatusCode; got == status {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s answered %d, not %d, for five seconds", url, got, status)
 }

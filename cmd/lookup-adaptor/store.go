@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -17,18 +18,22 @@ import (
 )
 
 // backend opens one kind of store from the configuration; create says whether a missing
-// database may be created (migrate, seed) or must already exist (serve).
-type backend func(ctx context.Context, cfg *Config, norm *store.Normalizer, create bool) (store.Store, error)
+// database may be created (migrate, seed) or must already exist (serve, which keeps it open).
+type backend func(ctx context.Context, cfg *Config, norm *store.Normalizer, create bool, log *zap.Logger) (store.Store, error)
 
 // backends is every store.driver this binary knows. To plug in another system of record, add
 // its constructor here.
 var backends = map[string]backend{
-	"sqlite": func(ctx context.Context, cfg *Config, norm *store.Normalizer, create bool) (store.Store, error) {
-		return sqlite.Open(ctx, sqlite.Options{DSN: cfg.Store.DSN, Normalizer: norm, Create: create})
+	"sqlite": func(ctx context.Context, cfg *Config, norm *store.Normalizer, create bool, log *zap.Logger) (store.Store, error) {
+		opts := sqlite.Options{DSN: cfg.Store.DSN, Normalizer: norm, Create: create, Log: log}
+		if !create {
+			opts.WatchInterval = fileWatchInterval
+		}
+		return sqlite.Open(ctx, opts)
 	},
 	// memory keeps customers in process, loaded at start from the seed files listed
 	// (comma-separated) in store.dsn.
-	"memory": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool) (store.Store, error) {
+	"memory": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool, _ *zap.Logger) (store.Store, error) {
 		m := memory.New(norm)
 		for _, f := range splitList([]string{cfg.Store.DSN}) {
 			if err := loadFile(ctx, m, f, nil); err != nil {
@@ -38,6 +43,10 @@ var backends = map[string]backend{
 		return m, nil
 	},
 }
+
+// fileWatchInterval is how often a served SQLite file is checked for deletion, replacement or
+// lost permissions.
+const fileWatchInterval = time.Second
 
 // openStore opens the configured store and brings its schema up to date. It returns the phone
 // normaliser (matching.default_region) the store was opened with, which the lookups share.
@@ -55,7 +64,7 @@ func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := open(ctx, cfg, norm, create)
+	st, err := open(ctx, cfg, norm, create, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,7 +44,7 @@ const maxCandidates = 500
 const byIDs = "SELECT " + customerColumns + " FROM json_each(?) j CROSS JOIN customers c ON c.id = j.value"
 
 // selectCustomers runs a query selecting customerColumns and decodes the rows.
-func (db *DB) selectCustomers(ctx context.Context, query string, args ...any) ([]store.Customer, error) {
+func (db *file) selectCustomers(ctx context.Context, query string, args ...any) ([]store.Customer, error) {
 	var rows []row
 	if err := db.r.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ const linkQuery = `SELECT ` + customerColumns + `
 	LIMIT ?`
 
 // Link implements store.Store.
-func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
+func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
 	if len(q.Emails) == 0 && len(q.Phones) == 0 {
 		return nil, nil
 	}
@@ -202,7 +202,7 @@ func searchQuery(q store.Search) (string, []any) {
 
 // Search implements store.Store: the first condition's ids, when there are few, are fetched
 // and filtered by the others in one statement and ordered in Go; otherwise searchQuery.
-func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
+func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
 	if q.IsEmpty() {
 		return nil, nil
 	}
@@ -244,7 +244,7 @@ const customerQuery = `SELECT ` + customerColumns + `,
 	FROM customers c WHERE c.external_id = ?`
 
 // Customer implements store.Store.
-func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
+func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	var r struct {
 		row
 		Txs sql.NullString `db:"txs"`

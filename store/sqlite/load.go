@@ -35,7 +35,7 @@ var keyTables = struct{ insert, delete map[string]string }{
 
 // loader holds one Load's transaction and prepared statements.
 type loader struct {
-	db     *DB
+	db     *file
 	tx     *sqlx.Tx
 	stmts  map[string]*sqlx.Stmt
 	insert map[string]*sqlx.Stmt
@@ -54,7 +54,7 @@ var loaderSQL = map[string]string{
 // Load implements store.Loader: all records in one write transaction, committed only if every
 // record was good. Reading goes on past a bad record (writing nothing more) so that up to
 // maxLoadErrors bad records are reported together.
-func (db *DB) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
+func (db *file) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
 	var stats store.LoadStats
 	tx, err := db.w.BeginTxx(ctx, nil)
 	if err != nil {

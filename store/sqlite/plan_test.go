@@ -68,7 +68,7 @@ func TestQueryPlansAreIndexSeeks(t *testing.T) {
 			ID, Parent, NotUsed int
 			Detail              string
 		}
-		rows, err := db.r.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+s.query, s.args...)
+		rows, err := db.f.r.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+s.query, s.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}

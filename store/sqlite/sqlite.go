@@ -5,23 +5,28 @@
 // The database is a file: store.dsn is its path or a file: URI. Open with Create set (migrate,
 // seed) makes the file if it is missing; without it (serve) a missing file is an error, so a
 // mistyped path cannot silently serve an empty store.
+//
+// A DB keeps watching its file (Options.WatchInterval, and on every Ping). A file that was
+// deleted or made unreadable makes Ping fail, so readiness checks see it within seconds. A file
+// that was replaced — a database built elsewhere and moved into place with mv — is reopened:
+// calls under way finish on the old file, calls arriving meanwhile wait a moment, and every
+// call after that answers from the new one. Move only a database no process has open (as
+// `lookup-adaptor seed` leaves it when it exits): SQLite's WAL file is found by name.
 package sqlite
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sort"
-	"strconv"
 	"strings"
+	"sync"
+	"time"
 
-	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // registers the sqlite3 driver
+	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
@@ -34,9 +39,6 @@ var (
 	_ store.Migrator = (*DB)(nil)
 )
 
-//go:embed migrations/*.sql
-var migrations embed.FS
-
 // Options configure Open.
 type Options struct {
 	// DSN is a file path or a file: URI (store.dsn).
@@ -47,14 +49,25 @@ type Options struct {
 	Create bool
 	// ReadConns bounds the read pool; 0 means twice the number of CPUs, at least 4.
 	ReadConns int
+	// WatchInterval is how often the file is checked for deletion, replacement or lost read
+	// permission; 0 checks only on Ping.
+	WatchInterval time.Duration
+	// Log receives a line when the file is reopened or found missing; nil logs nothing.
+	Log *zap.Logger
 }
 
 // DB is a Store over one SQLite file. It is safe for concurrent use.
 type DB struct {
-	w    *sqlx.DB // the one writer connection
-	r    *sqlx.DB // read-only pool
-	norm *store.Normalizer
-	path string
+	opts         Options
+	path, params string
+
+	mu sync.RWMutex // held for reading by every call on f; for writing to swap f
+	f  *file
+
+	checkMu sync.Mutex // one file check at a time; guards problem
+	problem error      // what the last check found wrong, to log only changes
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 // Open opens (and with opts.Create, creates) the database. Call Migrate before using it.
@@ -74,43 +87,15 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
-	mode := "rw"
-	if opts.Create {
-		mode = "rwc"
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
 	}
-	w, err := connect(ctx, path, params, "mode="+mode+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536", 1)
+	f, err := openFile(ctx, path, params, opts)
 	if err != nil {
 		return nil, err
 	}
-	conns := opts.ReadConns
-	if conns <= 0 {
-		conns = max(4, 2*runtime.GOMAXPROCS(0))
-	}
-	// Query shapes are few, so each read connection keeps its prepared statements.
-	r, err := connect(ctx, path, params, "mode=ro&_stmt_cache_size=128", conns)
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	return &DB{w: w, r: r, norm: opts.Normalizer, path: path}, nil
-}
-
-// connect opens a pool of at most n connections and checks that it answers.
-func connect(ctx context.Context, path, params, extra string, n int) (*sqlx.DB, error) {
-	dsn := "file:" + path + "?" + extra + "&_busy_timeout=5000"
-	if params != "" {
-		dsn += "&" + params
-	}
-	db, err := sqlx.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
+	db := &DB{opts: opts, path: path, params: params, f: f, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go db.watch()
 	return db, nil
 }
 
@@ -120,68 +105,64 @@ func splitDSN(dsn string) (path, params string) {
 	return path, params
 }
 
-// Close closes both pools.
-func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+// use returns the open file for one call, and the function that ends the call.
+func (db *DB) use() (*file, func()) {
+	db.mu.RLock()
+	return db.f, db.mu.RUnlock
 }
 
-// Ping reports whether the database answers a query.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := db.r.GetContext(ctx, &one, "SELECT 1 FROM schema_migrations LIMIT 1"); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
+// Link implements store.Store.
+func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
+	f, done := db.use()
+	defer done()
+	return f.Link(ctx, q)
+}
+
+// Search implements store.Store.
+func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
+	f, done := db.use()
+	defer done()
+	return f.Search(ctx, q)
+}
+
+// Customer implements store.Store.
+func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
+	f, done := db.use()
+	defer done()
+	return f.Customer(ctx, externalID, maxTransactions)
+}
+
+// Load implements store.Loader.
+func (db *DB) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
+	f, done := db.use()
+	defer done()
+	return f.Load(ctx, records)
 }
 
 // Migrate applies the embedded migrations the database lacks, each in its own transaction, and
 // returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
-		return 0, fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	var current int
-	if err := db.w.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
-		return 0, fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return 0, err
-	}
-	sort.Strings(files)
-	applied := 0
-	for _, f := range files {
-		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
-		if err != nil {
-			return applied, fmt.Errorf("sqlite: migration %s: bad name", f)
-		}
-		if version <= current {
-			continue
-		}
-		script, err := migrations.ReadFile(f)
-		if err != nil {
-			return applied, err
-		}
-		if err := db.apply(ctx, version, string(script)); err != nil {
-			return applied, fmt.Errorf("sqlite: migration %s: %w", f, err)
-		}
-		applied++
-	}
-	return applied, nil
+	f, done := db.use()
+	defer done()
+	return f.migrate(ctx)
 }
 
-func (db *DB) apply(ctx context.Context, version int, script string) error {
-	tx, err := db.w.BeginTxx(ctx, nil)
-	if err != nil {
+// Ping reports whether the database answers a query from the file at the configured path: a
+// deleted or unreadable file is an error, a replaced one is reopened first.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.checkFile(ctx); err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if _, err := tx.ExecContext(ctx, script); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version) VALUES (?)", version); err != nil {
-		return err
-	}
-	return tx.Commit()
+	f, done := db.use()
+	defer done()
+	return f.ping(ctx)
+}
+
+// Close stops watching the file and closes the database.
+func (db *DB) Close() error {
+	close(db.stop)
+	<-db.stopped
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.f.close()
 }

@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// file is one opened database file: its writer, its read pool, and the identity of the file they
+// opened, by which a replacement is noticed.
+type file struct {
+	w    *sqlx.DB // the one writer connection
+	r    *sqlx.DB // read-only pool
+	norm *store.Normalizer
+	info os.FileInfo
+	// closed is set by close. Once closed, its inode may be reused by another file, so info
+	// no longer identifies anything.
+	closed bool
+}
+
+// openFile opens the pools on path; the file exists unless opts.Create.
+func openFile(ctx context.Context, path, params string, opts Options) (*file, error) {
+	mode := "rw"
+	if opts.Create {
+		mode = "rwc"
+	}
+	w, err := connect(ctx, path, params, "mode="+mode+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536", 1)
+	if err != nil {
+		return nil, err
+	}
+	conns := opts.ReadConns
+	if conns <= 0 {
+		conns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	// Query shapes are few, so each read connection keeps its prepared statements.
+	r, err := connect(ctx, path, params, "mode=ro&_stmt_cache_size=128", conns)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return &file{w: w, r: r, norm: opts.Normalizer, info: info}, nil
+}
+
+// connect opens a pool of at most n connections and checks that it answers.
+func connect(ctx context.Context, path, params, extra string, n int) (*sqlx.DB, error) {
+	dsn := "file:" + path + "?" + extra + "&_busy_timeout=5000"
+	if params != "" {
+		dsn += "&" + params
+	}
+	db, err := sqlx.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// close closes both pools.
+func (db *file) close() error {
+	db.closed = true
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// ping reports whether the database answers a query about its own schema.
+func (db *file) ping(ctx context.Context) error {
+	var one int
+	if err := db.r.GetContext(ctx, &one, "SELECT 1 FROM schema_migrations LIMIT 1"); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations the database lacks (see DB.Migrate).
+func (db *file) migrate(ctx context.Context) (int, error) {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
+		return 0, fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	var current int
+	if err := db.w.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
+		return 0, fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	sort.Strings(files)
+	applied := 0
+	for _, f := range files {
+		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
+		if err != nil {
+			return applied, fmt.Errorf("sqlite: migration %s: bad name", f)
+		}
+		if version <= current {
+			continue
+		}
+		script, err := migrations.ReadFile(f)
+		if err != nil {
+			return applied, err
+		}
+		if err := db.apply(ctx, version, string(script)); err != nil {
+			return applied, fmt.Errorf("sqlite: migration %s: %w", f, err)
+		}
+		applied++
+	}
+	return applied, nil
+}
+
+func (db *file) apply(ctx context.Context, version int, script string) error {
+	tx, err := db.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, script); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version) VALUES (?)", version); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,178 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+)
+
+// build makes a migrated database at path holding one customer of that id and email, and
+// closes it as `seed` would leave it.
+func build(t *testing.T, path, id string) {
+	t.Helper()
+	ctx := context.Background()
+	norm, _ := store.NewNormalizer("US")
+	db, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm, Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seed := `{"externalCustomerId":"` + id + `","name":"Ada","emails":["ada@example.com"]}`
+	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed), "one.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// served opens path as serve does: existing file, watched every 20 ms.
+func served(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	norm, _ := store.NewNormalizer("US")
+	db, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm, WatchInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// whoIsAda is the id of the customer with Ada's email, or the error.
+func whoIsAda(db *sqlite.DB) (string, error) {
+	cs, err := db.Link(context.Background(), store.Link{Emails: []string{"ada@example.com"}})
+	if err != nil || len(cs) != 1 {
+		return "", err
+	}
+	return cs[0].ExternalID, nil
+}
+
+func TestDeletedFileIsNotReady(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.db")
+	build(t, path, "OLD")
+	db := served(t, path)
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping before: %v", err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "gone") {
+		t.Fatalf("Ping after the file was deleted: %v", err)
+	}
+}
+
+func TestUnreadableFileIsNotReady(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "live.db")
+	build(t, path, "OLD")
+	db := served(t, path)
+	if err := os.Chmod(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "not readable") {
+		t.Fatalf("Ping after chmod 000: %v", err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping once readable again: %v", err)
+	}
+}
+
+// A database built elsewhere and moved over the served one is reopened: lookups running all
+// along never fail, and see the old data, then the new.
+func TestReplacedFileIsReopened(t *testing.T) {
+	dir := t.TempDir()
+	path, next := filepath.Join(dir, "live.db"), filepath.Join(dir, "next.db")
+	build(t, path, "OLD")
+	build(t, next, "NEW")
+	db := served(t, path)
+
+	var failures, sawNew atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id, err := whoIsAda(db)
+				switch {
+				case err != nil || (id != "OLD" && id != "NEW"):
+					failures.Add(1)
+				case id == "NEW":
+					sawNew.Add(1)
+				case sawNew.Load() > 0: // OLD after NEW: a mix
+					failures.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := os.Rename(next, path); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for sawNew.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if sawNew.Load() == 0 {
+		t.Fatal("the replaced file was not reopened within 5s")
+	}
+	if n := failures.Load(); n > 0 {
+		t.Errorf("%d lookups failed or went back to the old data across the swap", n)
+	}
+	if err := db.Ping(context.Background()); err != nil {
+		t.Errorf("Ping after the swap: %v", err)
+	}
+}
+
+// A file that is not a database, moved into place, is not ready and answers errors (never the
+// old data), until a good one replaces it.
+func TestReplacedByGarbageIsNotReady(t *testing.T) {
+	dir := t.TempDir()
+	path, junk, good := filepath.Join(dir, "live.db"), filepath.Join(dir, "junk"), filepath.Join(dir, "good.db")
+	build(t, path, "OLD")
+	db := served(t, path)
+	if err := os.WriteFile(junk, []byte("not a database at all, just some bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(junk, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(context.Background()); err == nil {
+		t.Fatal("Ping on a file that is not a database succeeded")
+	}
+	if id, err := whoIsAda(db); err == nil {
+		t.Fatalf("lookup on a broken store answered %q", id)
+	}
+	build(t, good, "GOOD")
+	if err := os.Rename(good, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping once a good file is back: %v", err)
+	}
+	if id, err := whoIsAda(db); err != nil || id != "GOOD" {
+		t.Fatalf("lookup after recovery: %q, %v", id, err)
+	}
+}
