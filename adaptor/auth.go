@@ -4,39 +4,80 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
-// errBasicAuth is the logged cause of a failed Basic check.
-var errBasicAuth = errors.New("adaptor: basic credentials missing or wrong")
+// Logged causes of refusals that are not the signing package's.
+var (
+	errBasicAuth = errors.New("adaptor: basic credentials missing or wrong")
+	errReplay    = errors.New("adaptor: signature already seen within the freshness window (signing.reject_replays)")
+)
 
-// verifySignature checks Gladly's signature over the raw body; any failure is a uniform 401 and
-// the reason goes to the log through the error's cause.
-func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
+// signedRequest is what the signature of the request in c covers, its body as read so far.
+func (s *Server) signedRequest(c echo.Context) *signing.Request {
+	r := c.Request()
+	path := s.opts.SigningPath
+	if path == "" {
+		path = r.URL.EscapedPath()
+	}
+	return &signing.Request{
+		Method:   r.Method,
+		Path:     path,
+		RawQuery: r.URL.RawQuery,
+		Host:     r.Host,
+		Header:   r.Header,
+		Body:     requestBody(c),
+	}
+}
+
+// refuse is the uniform 401 for a failed check; the reason (a signing reason, "replay" or
+// "basic_auth") goes to the metrics, and the cause to the log.
+func (s *Server) refuse(reason string, err error) error {
+	s.opts.Metrics.sigFailures.WithLabelValues(reason).Inc()
+	return &Error{Kind: KindUnauthorized, Cause: err}
+}
+
+// checkSignedHeaders refuses, before the body is read, a request whose signature headers cannot
+// verify: malformed, incomplete or stale.
+func (s *Server) checkSignedHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		path := s.opts.SigningPath
-		if path == "" {
-			path = r.URL.EscapedPath()
+		if err := s.opts.Verifier.Check(s.signedRequest(c), s.opts.Now()); err != nil {
+			return s.refuse(signing.Reason(err), err)
 		}
-		form, err := s.opts.Verifier.Verify(&signing.Request{
-			Method:   r.Method,
-			Path:     path,
-			RawQuery: r.URL.RawQuery,
-			Host:     r.Host,
-			Header:   r.Header,
-			Body:     requestBody(c),
-		}, s.opts.Now())
-		if err != nil {
-			s.opts.Metrics.sigFailures.WithLabelValues(signing.Reason(err)).Inc()
-			return &Error{Kind: KindUnauthorized, Cause: err}
-		}
-		s.opts.Metrics.sigVerified.WithLabelValues(string(form)).Inc()
 		return next(c)
 	}
+}
+
+// verifySignature checks Gladly's signature over the raw body, then whether it was seen before.
+func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		now := s.opts.Now()
+		v, err := s.opts.Verifier.Verify(s.signedRequest(c), now)
+		if err != nil {
+			return s.refuse(signing.Reason(err), err)
+		}
+		s.opts.Metrics.sigVerified.WithLabelValues(string(v.Form)).Inc()
+		if s.replays.Seen(v.Signature, s.replayUntil(v.Time), now) {
+			s.opts.Metrics.replays.Inc()
+			if s.opts.RejectReplays {
+				return s.refuse("replay", errReplay)
+			}
+		}
+		return next(c)
+	}
+}
+
+// replayUntil is when a signature made at signed stops counting as a replay: when the request
+// would be refused as stale anyway. With freshness checks off it never stops.
+func (s *Server) replayUntil(signed time.Time) time.Time {
+	if s.opts.Verifier.MaxSkew <= 0 {
+		return time.Time{}
+	}
+	return signed.Add(s.opts.Verifier.MaxSkew)
 }
 
 // basicAuth requires the configured Basic credentials when a username is set. Both sides are
@@ -53,8 +94,7 @@ func (s *Server) basicAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		gotPass := sha256.Sum256([]byte(pass))
 		match := subtle.ConstantTimeCompare(gotUser[:], wantUser[:]) & subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
 		if !ok || match != 1 {
-			s.opts.Metrics.sigFailures.WithLabelValues("basic_auth").Inc()
-			return &Error{Kind: KindUnauthorized, Cause: errBasicAuth}
+			return s.refuse("basic_auth", errBasicAuth)
 		}
 		return next(c)
 	}

@@ -1,9 +1,12 @@
 package adaptor_test
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +57,65 @@ func BenchmarkLookup(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRefused measures what the costliest unauthenticated requests cost the server — the
+// whole chain over ServeHTTP, with two signing keys configured (a rotation) — at the default
+// 64 KiB header limit. SPEC §9 budgets under 1 ms of CPU and 1 MiB of memory for any of them.
+//
+//	go test ./adaptor -run '^$' -bench Refused -benchmem
+func BenchmarkRefused(b *testing.B) {
+	v := &signing.Verifier{Keys: [][]byte{[]byte("next-key"), []byte(testKey)}, MaxSkew: 5 * time.Minute}
+	srv := newDemoServer(b, v)
+	cases := map[string]rawRequest{
+		// 32 signed headers filling the header limit with white space to collapse, a query
+		// string so both canonical forms are built, a wrong signature.
+		"worst_canonical_request": worstRefused(b),
+		// The request that cost seconds and gigabytes before SignedHeaders was bounded.
+		"one_header_signed_30000_times": signedRaw(b, adaBody, func(r *rawRequest) {
+			r.set("X-Big", strings.Repeat("v", 30_000))
+			authWith(strings.Repeat("x-big;", 5_000) + "gladly-time")(r)
+		}),
+		"60KiB_query_string_of_7000_parameters": signedRaw(b, adaBody, func(r *rawRequest) {
+			r.target = "/lookup?" + manyParams(7000)
+		}),
+		// Not a header cost but the body's: read, then hashed once.
+		"1MiB_body_wrong_signature": signedRaw(b, `{"x":"`+strings.Repeat("b", 1<<20-16)+`"}`, authWith("accept;content-type;gladly-correlation-id;gladly-time")),
+		"60KiB_of_authorization_parameters": signedRaw(b, adaBody, func(r *rawRequest) {
+			r.set("Gladly-Authorization", strings.Repeat("SigningAlgorithm=x,", 3000))
+		}),
+	}
+	for name, raw := range cases {
+		b.Run(name, func(b *testing.B) {
+			parsed, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw.bytes())))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n := headerBytes(parsed.Header); n > 64<<10 {
+				b.Fatalf("%d bytes of headers, past the default limit", n)
+			}
+			// One request, its body renewed each time, so that only the server's work is timed.
+			r := httptest.NewRequest(raw.method, raw.target, nil)
+			r.Header, r.ContentLength = parsed.Header, parsed.ContentLength
+			for b.Loop() {
+				r.Body = io.NopCloser(bytes.NewReader(raw.body))
+				w := httptest.NewRecorder()
+				srv.ServeHTTP(w, r)
+				if w.Code != http.StatusUnauthorized {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+}
+
+// headerBytes is the size of h on the wire, as net/http counts it against MaxHeaderBytes.
+func headerBytes(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -138,5 +139,12 @@ func writeJSON(c echo.Context, status int, v any) error {
 	if err != nil {
 		return err
 	}
-	return c.Blob(status, echo.MIMEApplicationJSON, b)
+	return writeBody(c, status, b)
+}
+
+// writeBody writes a JSON answer with its Content-Length, so that it goes out in one piece
+// when the request log flushes it to learn whether it was delivered.
+func writeBody(c echo.Context, status int, body []byte) error {
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	return c.Blob(status, echo.MIMEApplicationJSON, body)
 }

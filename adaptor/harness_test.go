@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,10 +28,25 @@ const testKey = "test-signing-key-do-not-use-in-production"
 // testNow is the fixed clock of the server under test.
 var testNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 
-// harness is a real server on a random loopback port, its clock fixed at testNow.
+// harness is a real server on a random loopback port — the listener and http.Server serve
+// builds — its clock fixed at testNow.
 type harness struct {
 	url  string
+	addr string
 	logs *observer.ObservedLogs
+	// busy counts requests inside the server. The server logs and counts a request after its
+	// answer reached the client, so a test waits for busy to reach zero before reading them.
+	busy *atomic.Int64
+}
+
+// settle waits until the server has finished every request it received: logged and counted.
+func (h *harness) settle(t testing.TB) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); h.busy.Load() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not finish its requests within 5s")
+		}
+	}
 }
 
 // testNorm normalises phones as the default configuration does.
@@ -74,9 +89,28 @@ func start(t *testing.T, opts adaptor.Options) *harness {
 	opts.Normalizer = testNorm
 	opts.Now = func() time.Time { return testNow }
 	core, logs := observer.New(zapcore.DebugLevel)
-	ts := httptest.NewServer(adaptor.New(opts, zap.New(core)))
-	t.Cleanup(ts.Close)
-	return &harness{url: ts.URL, logs: logs}
+	return serveOn(t, adaptor.New(opts, zap.New(core)), opts.RequestTimeout, maxConns, logs)
+}
+
+// maxConns is the connection cap of test servers, server.max_connections' default.
+const maxConns = adaptor.DefaultMaxConnections
+
+// serveOn serves h as serve does, on a random loopback port, until the test ends.
+func serveOn(t *testing.T, h http.Handler, requestTimeout time.Duration, conns int, logs *observer.ObservedLogs) *harness {
+	t.Helper()
+	ln, err := adaptor.Listen("127.0.0.1:0", conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := new(atomic.Int64)
+	srv := adaptor.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		busy.Add(1)
+		defer busy.Add(-1)
+		h.ServeHTTP(w, r)
+	}), requestTimeout)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return &harness{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs, busy: busy}
 }
 
 // request is a lookup as Gladly would send it, before it is sent.
@@ -129,6 +163,7 @@ func (h *harness) send(t *testing.T, r request) (*http.Response, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.settle(t)
 	return resp, body
 }
 

@@ -28,68 +28,60 @@ const (
 	lookupQueryKey = "adaptor.lookup_query"
 )
 
-// classify decides which lookup a valid request is: DETAILED is a detailed lookup; BASIC with
-// an emails or phones array is auto-link; any other BASIC is a basic search.
-func classify(req *lookupRequest) LookupKind {
-	if req.LookupLevel == LevelDetailed {
-		return LookupDetailed
-	}
-	for _, key := range []string{"emails", "phones"} {
-		if _, ok := req.Query[key].([]any); ok {
-			return LookupAutoLink
-		}
-	}
-	return LookupSearch
-}
-
-// lookup answers a verified lookup: decode, classify, resolve within server.request_timeout,
-// and write the SPEC §4 answer.
+// lookup answers a verified lookup: decode it into its store query, resolve it within the
+// request's deadline, and write the SPEC §4 answer.
 func (s *Server) lookup(c echo.Context) error {
-	req, err := s.decodeRequest(requestBody(c))
+	l, err := s.decodeLookup(requestBody(c))
 	if err != nil {
 		return err
 	}
-	kind := classify(req)
-	c.Set(lookupKindKey, kind)
-	c.Set(lookupQueryKey, req.Query)
+	c.Set(lookupKindKey, l.kind)
+	c.Set(lookupQueryKey, l.query)
 
-	ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
-	defer cancel()
-	var found []store.Customer
-	switch kind {
-	case LookupAutoLink:
-		found, err = s.autoLink(ctx, req.Query)
-	case LookupSearch:
-		found, err = s.search(ctx, req.Query)
-	default:
-		found, err = s.detailed(ctx, req.Query)
-	}
+	ctx := c.Request().Context()
+	found, err := s.resolve(ctx, l)
 	if err != nil {
 		return storeFailure(ctx, err)
 	}
-	if req.UniqueMatchRequired && len(found) > 1 {
+	if l.unique && len(found) > 1 {
 		s.log.Info("unique match required but several customers matched; answering none",
-			zap.String("kind", string(kind)), zap.Int("matches", len(found)))
+			zap.String("kind", string(l.kind)), zap.Int("matches", len(found)))
 		found = nil
 	}
 	c.Set(lookupCountKey, len(found))
-	body, err := s.encodeResponse(found, kind == LookupDetailed)
+	body, err := s.encodeResponse(found, l.kind == LookupDetailed)
 	if err != nil {
 		return err
 	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	return writeBody(c, http.StatusOK, body)
 }
 
-// storeFailure maps a resolver error: a 400 stays a 400; a missed deadline is 504; anything
-// else the store said is 503.
-func storeFailure(ctx context.Context, err error) error {
-	var e *Error
-	switch {
-	case errors.As(err, &e):
-		return e
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &Error{Kind: KindTimeout, Cause: err}
-	default:
-		return &Error{Kind: KindUnavailable, Cause: err}
+// resolve asks the store the lookup's one question. Any error is the store's.
+func (s *Server) resolve(ctx context.Context, l *lookup) ([]store.Customer, error) {
+	if l.none {
+		return nil, nil
 	}
+	switch l.kind {
+	case LookupAutoLink:
+		return s.opts.Store.Link(ctx, l.link)
+	case LookupSearch:
+		return s.opts.Store.Search(ctx, l.search)
+	}
+	c, err := s.opts.Store.Customer(ctx, l.id, s.opts.MaxTransactions)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []store.Customer{c}, nil
+}
+
+// storeFailure maps a store error: a missed deadline is 504; anything else the store said is
+// 503.
+func storeFailure(ctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Kind: KindTimeout, Cause: err}
+	}
+	return &Error{Kind: KindUnavailable, Cause: err}
 }

@@ -1,23 +1,24 @@
 package adaptor
 
 import (
-	"sort"
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 )
 
-// maxLoggedFields bounds how many query fields the log line lists; the client chooses them.
-const maxLoggedFields = 20
+// maxLoggedFields bounds how many query fields the log line lists, and maxLoggedValues how many
+// values of one field; the client chooses both.
+const (
+	maxLoggedFields = 20
+	maxLoggedValues = 5
+)
 
 // maskedQuery summarises a lookup's query for the log without personal data: the field names,
 // with emails and phones masked and the external id kept; other values are left out.
-func maskedQuery(query map[string]any) []string {
-	keys := make([]string, 0, len(query))
-	for k := range query {
-		if k != "id" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
+func maskedQuery(query rawObject) []string {
+	keys := slices.DeleteFunc(slices.Sorted(maps.Keys(query)), func(k string) bool { return k == "id" })
 	out := make([]string, 0, min(len(keys), maxLoggedFields+1))
 	for i, k := range keys {
 		if i == maxLoggedFields {
@@ -37,15 +38,10 @@ func maskedQuery(query map[string]any) []string {
 			out = append(out, truncate(k, maxLoggedID))
 			continue
 		}
-		var values []string
-		switch v := query[k].(type) {
-		case string:
-			values = append(values, mask(v))
-		case []any:
-			for _, item := range v {
-				if s, ok := item.(string); ok {
-					values = append(values, mask(s))
-				}
+		values := loggedStrings(query[k])
+		for j, v := range values {
+			if v != "…" {
+				values[j] = mask(v)
 			}
 		}
 		out = append(out, k+"="+strings.Join(values, ","))
@@ -53,14 +49,69 @@ func maskedQuery(query map[string]any) []string {
 	return out
 }
 
-// maskEmail keeps the first character and the domain: "ada@example.com" → "a***@example.com".
+// loggedStrings reads at most maxLoggedValues strings from a raw string or array of strings,
+// then "…" if there are more; other values give none.
+func loggedStrings(raw json.RawMessage) []string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if len(raw) > 0 && raw[0] != '[' {
+		if s, ok := decodeString(dec); ok {
+			return []string{s}
+		}
+		return nil
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	var values []string
+	for dec.More() {
+		if len(values) == maxLoggedValues {
+			return append(values, "…")
+		}
+		if s, ok := decodeString(dec); ok {
+			values = append(values, s)
+		}
+	}
+	return values
+}
+
+// maskEmail keeps the first character of the local part and of the domain, and the top-level
+// domain: "ada@example.com" → "a***@e***.com".
 func maskEmail(s string) string {
-	s = strings.TrimSpace(s)
-	local, domain, ok := strings.Cut(s, "@")
+	local, domain, ok := strings.Cut(strings.TrimSpace(s), "@")
 	if !ok || local == "" {
 		return "***"
 	}
-	return local[:1] + "***@" + truncate(domain, maxLoggedID)
+	return firstRune(local) + "***@" + maskDomain(domain)
+}
+
+// maskDomain keeps the first character and the top-level domain: "example.co.uk" → "e***.uk".
+func maskDomain(domain string) string {
+	name, tld, ok := cutLast(domain, ".")
+	if name == "" {
+		return "***"
+	}
+	if !ok || tld == "" {
+		return firstRune(name) + "***"
+	}
+	return firstRune(name) + "***." + truncate(tld, 16)
+}
+
+// cutLast is strings.Cut at the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// firstRune is s's first character (a whole UTF-8 sequence).
+func firstRune(s string) string {
+	for i := range s {
+		if i > 0 {
+			return s[:i]
+		}
+	}
+	return s
 }
 
 // maskPhone keeps the last four digits: "+14155550123" → "***0123".

@@ -19,6 +19,9 @@ type Metrics struct {
 	sigFailures    *prometheus.CounterVec
 	sigVerified    *prometheus.CounterVec
 	storeDuration  *prometheus.HistogramVec
+	undelivered    *prometheus.CounterVec
+	replays        prometheus.Counter
+	logDropped     prometheus.Counter
 }
 
 // latencyBuckets span 0.25 ms to 8 s.
@@ -49,18 +52,41 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time spent in the store, by operation and outcome (ok, not_found, error).",
 			Buckets: latencyBuckets,
 		}, []string{"op", "outcome"}),
+		undelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lookup_adaptor_answers_undelivered_total",
+			Help: "Answers the client never received (it went away, or the write deadline passed), by lookup kind; not counted in requests_total.",
+		}, []string{"kind"}),
+		replays: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lookup_adaptor_signature_replays_total",
+			Help: "Verified requests whose signature this process had already seen within the freshness window.",
+		}),
+		logDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lookup_adaptor_log_lines_dropped_total",
+			Help: "Request log lines of failed requests left out by the log rate limit.",
+		}),
 	}
-	reg.MustRegister(m.lookups, m.lookupDuration, m.sigFailures, m.sigVerified, m.storeDuration)
+	reg.MustRegister(m.lookups, m.lookupDuration, m.sigFailures, m.sigVerified, m.storeDuration,
+		m.undelivered, m.replays, m.logDropped)
 	return m
 }
 
 // observeRequest records one answered request.
 func (m *Metrics) observeRequest(kind LookupKind, status int, elapsed time.Duration) {
+	m.lookups.WithLabelValues(kindLabel(kind), strconv.Itoa(status)).Inc()
+	m.lookupDuration.WithLabelValues(kindLabel(kind)).Observe(elapsed.Seconds())
+}
+
+// kindLabel is the metric label of a lookup kind: "none" for a request that never got that far.
+func kindLabel(kind LookupKind) string {
 	if kind == "" {
-		kind = "none"
+		return "none"
 	}
-	m.lookups.WithLabelValues(string(kind), strconv.Itoa(status)).Inc()
-	m.lookupDuration.WithLabelValues(string(kind)).Observe(elapsed.Seconds())
+	return string(kind)
+}
+
+// observeUndelivered records an answer that did not reach the client.
+func (m *Metrics) observeUndelivered(kind LookupKind) {
+	m.undelivered.WithLabelValues(kindLabel(kind)).Inc()
 }
 
 // timedStore records how long each store call takes.

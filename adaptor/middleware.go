@@ -2,6 +2,7 @@ package adaptor
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -21,15 +22,33 @@ func requestBody(c echo.Context) []byte {
 	return b
 }
 
+// withDeadline gives the request server.request_timeout from now to arrive in full and be
+// resolved: the connection's read deadline bounds the body, and the request's context, which
+// the store honours, carries the same deadline. NewHTTPServer's write timeout leaves room to
+// write the answer after it.
+func (s *Server) withDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		deadline := time.Now().Add(s.opts.RequestTimeout)
+		// Not every ResponseWriter can set deadlines (a test recorder cannot); the server's
+		// own timeouts still hold then.
+		_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(deadline)
+		ctx, cancel := context.WithDeadline(c.Request().Context(), deadline)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
 // readBody reads the whole body once, bounded by MaxBodyBytes, so that the signature covers
-// exactly the bytes the decoder later sees.
+// exactly the bytes the decoder later sees. Memory is what the body needs, sized from
+// Content-Length when the client sends one.
 func (s *Server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.ContentLength > s.opts.MaxBodyBytes {
 			return &Error{Kind: KindTooLarge}
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBodyBytes+1))
+		body, err := readAtMost(r.Body, s.opts.MaxBodyBytes, r.ContentLength)
 		if err != nil {
 			return &Error{Kind: KindInvalid, Detail: "the request body could not be read", Cause: err}
 		}
@@ -39,6 +58,27 @@ func (s *Server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(bodyKey, body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		return next(c)
+	}
+}
+
+// readAtMost reads r to its end, or to one byte past limit (so that the caller sees it is too
+// long). size is the expected length, -1 or 0 when unknown: with it, the one buffer is exactly
+// that large (plus a byte to see the end); without, it grows as bytes arrive.
+func readAtMost(r io.Reader, limit, size int64) ([]byte, error) {
+	r = io.LimitReader(r, limit+1)
+	buf := make([]byte, 0, max(size+1, bytes.MinRead))
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
 }
 
@@ -53,6 +93,12 @@ func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// methodNotAllowed answers a method the path does not serve (OPTIONS among them) with 405.
+func methodNotAllowed(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderAllow, http.MethodPost)
+	return &Error{Kind: KindMethodNotAllowed}
+}
+
 // recoverPanic turns a panic in a handler into a 500; the panic and its stack go to the log only.
 func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
@@ -61,70 +107,10 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic in handler", zap.String("panic", fmt.Sprint(p)), zap.Stack("stack"))
+				s.log.Error("panic in handler", zap.String("panic", truncate(fmt.Sprint(p), maxLoggedError)), zap.Stack("stack"))
 				err = &Error{Kind: KindInternal, Cause: fmt.Errorf("panic: %v", p)}
 			}
 		}()
 		return next(c)
 	}
-}
-
-// maxLoggedID bounds client-chosen ids in the log.
-const maxLoggedID = 64
-
-// requestLog writes one line per request: method, path, status, latency and Gladly's ids —
-// never the body, keys or credentials. It answers any error itself so the status is final.
-func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		status, elapsed := c.Response().Status, time.Since(start)
-		kind, _ := c.Get(lookupKindKey).(LookupKind)
-		s.opts.Metrics.observeRequest(kind, status, elapsed)
-		level := zap.InfoLevel
-		if status >= http.StatusInternalServerError {
-			level = zap.ErrorLevel
-		}
-		// The fields, the masked query among them, are built only when the line is written.
-		if ce := s.log.Check(level, "request"); ce != nil {
-			ce.Write(requestFields(c, status, elapsed, kind, err)...)
-		}
-		return nil
-	}
-}
-
-// requestFields are the request log line's fields.
-func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, err error) []zap.Field {
-	req := c.Request()
-	fields := []zap.Field{
-		zap.String("method", req.Method),
-		zap.String("path", truncate(req.URL.Path, 256)),
-		zap.Int("status", status),
-		zap.Duration("latency", elapsed),
-		zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
-		zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
-	}
-	if kind != "" {
-		fields = append(fields, zap.String("kind", string(kind)))
-	}
-	if q, ok := c.Get(lookupQueryKey).(map[string]any); ok {
-		fields = append(fields, zap.Strings("query", maskedQuery(q)))
-	}
-	if n, ok := c.Get(lookupCountKey).(int); ok {
-		fields = append(fields, zap.Int("results", n))
-	}
-	if err != nil {
-		fields = append(fields, zap.String("error", err.Error()))
-	}
-	return fields
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

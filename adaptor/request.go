@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -22,11 +23,46 @@ const (
 	LevelDetailed Level = "DETAILED"
 )
 
-// lookupRequest is the body Gladly POSTs (SPEC §3).
+// Bounds on one query (SPEC §3). Past them a lookup is a 400 naming the field, decided before
+// the store is asked: client input is never a store failure.
+const (
+	maxSearchFields = 32 // fields one basic search combines (Gladly's id aside)
+	maxNameWords    = 20 // name words of one search, over name, firstName and lastName
+	maxQueryEmails  = 50 // emails of one auto-link
+	maxQueryPhones  = 50 // phones of one auto-link
+	maxAttrLen      = 64 // how much of a client-chosen field name an error answer repeats
+)
+
+// lookupRequest is the body Gladly POSTs (SPEC §3). Query values stay raw until the lookup
+// reads the ones it needs, so that what a client sends is bounded before it is materialised.
 type lookupRequest struct {
-	LookupLevel         Level          `json:"lookupLevel" validate:"required,oneof=BASIC DETAILED"`
-	Query               map[string]any `json:"query" validate:"required"`
-	UniqueMatchRequired bool           `json:"uniqueMatchRequired"`
+	LookupLevel         Level     `json:"lookupLevel" validate:"required,oneof=BASIC DETAILED"`
+	Query               rawObject `json:"query" validate:"required"`
+	UniqueMatchRequired bool      `json:"uniqueMatchRequired"`
+}
+
+// rawObject is a JSON object whose values are not decoded yet.
+type rawObject map[string]json.RawMessage
+
+// has reports whether the object holds key with a value other than null.
+func (o rawObject) has(key string) bool {
+	v, ok := o[key]
+	return ok && !isNull(v)
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+// lookup is a decoded, validated lookup: its kind and the one store query it asks. Resolving it
+// only asks the store; every problem with the client's input was found while decoding.
+type lookup struct {
+	kind   LookupKind
+	unique bool      // uniqueMatchRequired
+	query  rawObject // as sent, for the masked log summary
+	// none says the query cannot match anybody (no usable field), so the store is not asked.
+	none   bool
+	link   store.Link   // auto-link
+	search store.Search // basic search
+	id     string       // detailed lookup: the externalCustomerId
 }
 
 // newValidator reports fields by their JSON names.
@@ -39,7 +75,33 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-// decodeRequest parses and validates a lookup body; every failure is a 400 naming the field.
+// decodeLookup parses, validates and classifies a lookup body into the store query it asks;
+// every failure is a 400 naming the field.
+func (s *Server) decodeLookup(body []byte) (*lookup, error) {
+	req, err := s.decodeRequest(body)
+	if err != nil {
+		return nil, err
+	}
+	l := &lookup{unique: req.UniqueMatchRequired, query: req.Query}
+	switch {
+	case req.LookupLevel == LevelDetailed:
+		l.kind = LookupDetailed
+		l.id, err = detailedID(req.Query)
+	case isAutoLink(req.Query):
+		l.kind = LookupAutoLink
+		l.link, err = s.autoLinkQuery(req.Query)
+		l.none = len(l.link.Emails) == 0 && len(l.link.Phones) == 0
+	default:
+		l.kind = LookupSearch
+		l.search, l.none, err = s.searchQuery(req.Query)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// decodeRequest parses one JSON object, and nothing but white space after it, and validates it.
 func (s *Server) decodeRequest(body []byte) (*lookupRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -51,8 +113,8 @@ func (s *Server) decodeRequest(body []byte) (*lookupRequest, error) {
 		}
 		return nil, &Error{Kind: KindInvalid, Detail: "the body is not a valid JSON object", Cause: err}
 	}
-	if dec.More() {
-		return nil, &Error{Kind: KindInvalid, Detail: "the body holds more than one JSON value"}
+	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) > 0 {
+		return nil, &Error{Kind: KindInvalid, Detail: "the body holds something after its JSON object"}
 	}
 	if err := s.validate.Struct(&req); err != nil {
 		var verrs validator.ValidationErrors
@@ -83,33 +145,70 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
+// queryAttr names query[key] in an error answer, the client-chosen key truncated.
+func queryAttr(key string) string {
+	return "query." + truncate(key, maxAttrLen)
+}
+
 // queryText reads query[key] as text: a string, or any JSON scalar rendered as one. A missing or
 // null key is "". Arrays and objects are a 400 naming the field.
-func queryText(query map[string]any, key string) (string, error) {
-	sc, err := transactions.ParseScalar(query[key])
+func queryText(query rawObject, key string) (string, error) {
+	raw, ok := query[key]
+	if !ok {
+		return "", nil
+	}
+	sc, err := parseScalar(raw)
 	if err != nil {
-		return "", invalid("query."+key, "must be a string")
+		return "", invalid(queryAttr(key), "must be a string")
 	}
 	return strings.TrimSpace(sc.String()), nil
 }
 
-// queryList reads query[key] as an array of strings (auto-link's emails and phones).
-func queryList(query map[string]any, key string) ([]string, error) {
-	raw, ok := query[key]
-	if !ok || raw == nil {
+// parseScalar decodes one raw JSON scalar; an array or object is refused before it is decoded.
+func parseScalar(raw json.RawMessage) (transactions.Scalar, error) {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
+		return transactions.Scalar{}, errors.New("not a scalar")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return transactions.Scalar{}, err
+	}
+	return transactions.ParseScalar(v)
+}
+
+// queryList reads query[key] as an array of at most max strings (auto-link's emails and
+// phones), counting entries as it goes so that a longer array is refused before it is decoded.
+// A missing or null key is an empty list.
+func queryList(query rawObject, key string, max int) ([]string, error) {
+	if !query.has(key) {
 		return nil, nil
 	}
-	items, ok := raw.([]any)
-	if !ok {
-		return nil, invalid("query."+key, "must be an array of strings")
+	dec := json.NewDecoder(bytes.NewReader(query[key]))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, invalid(queryAttr(key), "must be an array of strings")
 	}
-	out := make([]string, 0, len(items))
-	for i, item := range items {
-		s, ok := item.(string)
+	var out []string
+	for i := 0; dec.More(); i++ {
+		if i == max {
+			return nil, invalid(queryAttr(key), fmt.Sprintf("holds more than %d entries", max))
+		}
+		s, ok := decodeString(dec)
 		if !ok {
-			return nil, invalid(fmt.Sprintf("query.%s[%d]", key, i), "must be a string")
+			return nil, invalid(fmt.Sprintf("%s[%d]", queryAttr(key), i), "must be a string")
 		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// decodeString decodes the next value of dec, which must be a JSON string (not null).
+func decodeString(dec *json.Decoder) (string, bool) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil || len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
 }

@@ -1,8 +1,14 @@
 package adaptor
 
+import "github.com/labstack/echo/v4"
+
 // routes wires every path the server answers. Order matters: the request log sees the final
-// status, recovery sits inside it, and a request is authenticated before its body is decoded.
+// status, recovery sits inside it, the signature headers are checked before the body is read,
+// and a request is authenticated before its body is decoded.
+// Every signed route takes the signed chain, in this order.
 func (s *Server) routes() {
 	s.echo.Use(s.requestLog, s.recoverPanic)
-	s.echo.POST(s.opts.Path, s.lookup, s.readBody, s.verifySignature, s.basicAuth, requireJSON)
+	signed := []echo.MiddlewareFunc{s.withDeadline, s.checkSignedHeaders, s.readBody, s.verifySignature, s.basicAuth}
+	s.echo.POST(s.opts.Path, s.lookup, append(signed, requireJSON)...)
+	s.echo.OPTIONS(s.opts.Path, methodNotAllowed)
 }

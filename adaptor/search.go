@@ -1,10 +1,9 @@
 package adaptor
 
 import (
-	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
@@ -13,29 +12,25 @@ import (
 // nameKeys are the search attributes matched against the customer's name.
 var nameKeys = []string{"name", "firstName", "lastName"}
 
-// maxSearchFields bounds the fields one search may combine; each becomes a condition the store
-// checks, and Gladly's admins configure a handful.
-const maxSearchFields = 32
-
-// search answers a basic search: every non-empty field the agent filled must match. Gladly's
-// own id is not a search field; a search with no usable field finds nobody.
-func (s *Server) search(ctx context.Context, query map[string]any) ([]store.Customer, error) {
-	q := store.Search{Limit: s.opts.MaxResults}
-	keys := make([]string, 0, len(query))
-	for k := range query {
-		keys = append(keys, k)
+// searchQuery reads the fields an agent filled into a basic search: every non-empty field must
+// match. Gladly's own id is not a search field. none reports a search that can find nobody (no
+// usable field, or a phone that is not a phone number).
+func (s *Server) searchQuery(query rawObject) (q store.Search, none bool, err error) {
+	q.Limit = s.opts.MaxResults
+	fields := len(query)
+	if _, ok := query["id"]; ok {
+		fields--
 	}
-	sort.Strings(keys)
-	if len(keys) > maxSearchFields+1 { // +1: Gladly's own id
-		return nil, invalid("query", fmt.Sprintf("a search combines at most %d fields", maxSearchFields))
+	if fields > maxSearchFields {
+		return q, false, invalid("query", fmt.Sprintf("a search combines at most %d fields, not %d", maxSearchFields, fields))
 	}
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(query)) {
 		if key == "id" {
 			continue
 		}
 		value, err := queryText(query, key)
 		if err != nil {
-			return nil, err
+			return q, false, err
 		}
 		if value == "" {
 			continue
@@ -46,23 +41,23 @@ func (s *Server) search(ctx context.Context, query map[string]any) ([]store.Cust
 		case key == "phone":
 			e164, ok := s.opts.Normalizer.Phone(value)
 			if !ok {
-				return nil, nil // not a phone number: no customer can match it
+				none = true // not a phone number: no customer can match it
 			}
 			q.Phone = e164
 		case key == "externalCustomerId":
 			q.ExternalID = value
 		case slices.Contains(nameKeys, key):
 			q.NameWords = append(q.NameWords, store.NameWords(value)...)
+			if len(q.NameWords) > maxNameWords {
+				return q, false, invalid(queryAttr(key), fmt.Sprintf("a search matches at most %d name words", maxNameWords))
+			}
 		case slices.Contains(transactions.IdentifierFields, key):
 			q.Identifiers = setKey(q.Identifiers, key, value)
 		default:
 			q.Attributes = setKey(q.Attributes, key, value)
 		}
 	}
-	if q.IsEmpty() {
-		return nil, nil
-	}
-	return s.opts.Store.Search(ctx, q)
+	return q, none || q.IsEmpty(), nil
 }
 
 func setKey(m map[string]string, k, v string) map[string]string {

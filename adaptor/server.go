@@ -44,6 +44,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Verifier checks Gladly's signature; required.
 	Verifier *signing.Verifier
+	// RejectReplays refuses a request whose signature was already seen within the freshness
+	// window (signing.reject_replays); replays are counted either way.
+	RejectReplays bool
 	// Basic is the optional HTTP Basic check (auth.basic.*).
 	Basic BasicAuth
 	// Now is the clock used for signature freshness; nil means time.Now.
@@ -60,12 +63,17 @@ type Options struct {
 	Metrics *Metrics
 }
 
+// defaultRequestTimeout is server.request_timeout's default.
+const defaultRequestTimeout = 5 * time.Second
+
 // Server answers Gladly's lookups. It is an http.Handler, safe for concurrent use.
 type Server struct {
 	opts     Options
 	log      *zap.Logger
 	echo     *echo.Echo
 	validate *validator.Validate
+	replays  *signing.Replays
+	failures *failureLog
 	draining atomic.Bool
 }
 
@@ -78,7 +86,7 @@ func New(opts Options, log *zap.Logger) *Server {
 		opts.MaxBodyBytes = 1 << 20
 	}
 	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = 5 * time.Second
+		opts.RequestTimeout = defaultRequestTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -96,7 +104,8 @@ func New(opts Options, log *zap.Logger) *Server {
 		opts.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 	opts.Store = timedStore{Store: opts.Store, m: opts.Metrics}
-	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator()}
+	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator(),
+		replays: signing.NewReplays(0), failures: newFailureLog()}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -3,15 +3,20 @@ package signing_test
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
 // FuzzParseAuthorization checks that any header value either parses into a well-formed
-// Authorization or fails with ErrMalformed, and never panics. Seeds: testdata/fuzz.
+// Authorization or fails with ErrMalformed, and never panics. An accepted SignedHeaders list
+// is never longer than MaxSignedHeaders, and holds distinct lowercase tokens in byte order.
+// Seeds: testdata/fuzz.
 func FuzzParseAuthorization(f *testing.F) {
 	f.Add("SigningAlgorithm=hmac-sha256, SignedHeaders=" + kaSigned + ", Signature=" + kaSignature)
+	f.Add(withHeaders("accept;accept;gladly-time"))
+	f.Add(withHeaders(manyHeaders(signing.MaxSignedHeaders)))
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := signing.ParseAuthorization(s)
 		if err != nil {
@@ -20,8 +25,14 @@ func FuzzParseAuthorization(f *testing.F) {
 			}
 			return
 		}
-		if len(a.Signature) != 32 || len(a.SignedHeaders) == 0 {
+		if len(a.Signature) != 32 || len(a.SignedHeaders) == 0 || len(a.SignedHeaders) > signing.MaxSignedHeaders {
 			t.Fatalf("accepted %q as %+v", s, a)
+		}
+		for i, name := range a.SignedHeaders {
+			if name != strings.ToLower(name) || strings.ContainsAny(name, " \t:;,\"") ||
+				(i > 0 && a.SignedHeaders[i-1] >= name) {
+				t.Fatalf("accepted SignedHeaders %q", a.SignedHeaders)
+			}
 		}
 	})
 }

@@ -22,11 +22,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Algorithm is the only signing algorithm Gladly uses and the only one Verify accepts.
@@ -61,6 +65,7 @@ var (
 	ErrStale         = &Error{"stale", "Gladly-Time outside the allowed window"}
 	ErrMismatch      = &Error{"mismatch", "signature mismatch"}
 	ErrNoKeys        = &Error{"no_keys", "no signing key configured"}
+	ErrQuery         = &Error{"query", "query string with too many parameters to verify"}
 )
 
 // Reason returns the Reason of the *Error that err wraps, or "unknown".
@@ -101,44 +106,58 @@ type Authorization struct {
 	Signature     []byte   // decoded, 32 bytes
 }
 
+// MaxQueryParams bounds the parameters of a signed query string: sorting them for the canonical
+// form costs more per byte than anything else a signature check does. Gladly's lookups carry
+// none, and action URLs a few.
+const MaxQueryParams = 64
+
+// MaxSignedHeaders bounds how many headers one signature may cover. Gladly signs a handful;
+// the bound keeps the work done before a signature is checked proportional to the request.
+const MaxSignedHeaders = 32
+
 // ParseAuthorization parses "SigningAlgorithm=…, SignedHeaders=a;b, Signature=<64 hex>".
-// Parameters may come in any order; unknown ones are ignored; a repeated or missing one, an empty
-// header name or a signature that is not 64 hex digits is ErrMalformed.
+// Parameters may come in any order; unknown ones are ignored. A repeated or missing parameter
+// or a signature that is not 64 hex digits is ErrMalformed, and so is a SignedHeaders list that
+// is empty, longer than MaxSignedHeaders, names a header twice, holds anything but lowercase
+// header tokens, or is not in byte order as Gladly sends it. The parse allocates only the list
+// it returns, so its cost is bounded by the header's length.
 func ParseAuthorization(s string) (Authorization, error) {
 	var a Authorization
-	var headers, sig string
-	seen := map[string]bool{}
-	for _, part := range strings.Split(s, ",") {
+	var alg, headers, sig string
+	var seen [3]bool
+	for rest := s; ; {
+		part, more, found := strings.Cut(rest, ",")
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return a, fmt.Errorf("%w: parameter without '='", ErrMalformed)
 		}
-		switch k {
-		case "SigningAlgorithm", "SignedHeaders", "Signature":
-		default:
-			continue
-		}
-		if seen[k] {
-			return a, fmt.Errorf("%w: repeated %s", ErrMalformed, k)
-		}
-		seen[k] = true
+		var i int
+		var dst *string
 		switch k {
 		case "SigningAlgorithm":
-			a.Algorithm = v
+			i, dst = 0, &alg
 		case "SignedHeaders":
-			headers = v
+			i, dst = 1, &headers
 		case "Signature":
-			sig = v
+			i, dst = 2, &sig
 		}
+		if dst != nil {
+			if seen[i] {
+				return a, fmt.Errorf("%w: repeated %s", ErrMalformed, k)
+			}
+			seen[i], *dst = true, v
+		}
+		if !found {
+			break
+		}
+		rest = more
 	}
-	if len(seen) != 3 {
+	if !seen[0] || !seen[1] || !seen[2] {
 		return a, fmt.Errorf("%w: want SigningAlgorithm, SignedHeaders and Signature", ErrMalformed)
 	}
-	for _, h := range strings.Split(headers, ";") {
-		if h == "" || strings.ContainsAny(h, " \t:") {
-			return a, fmt.Errorf("%w: bad SignedHeaders entry", ErrMalformed)
-		}
-		a.SignedHeaders = append(a.SignedHeaders, h)
+	names, err := parseSignedHeaders(headers)
+	if err != nil {
+		return a, err
 	}
 	if len(sig) != 2*sha256.Size {
 		return a, fmt.Errorf("%w: signature must be %d hex digits", ErrMalformed, 2*sha256.Size)
@@ -147,8 +166,46 @@ func ParseAuthorization(s string) (Authorization, error) {
 	if err != nil {
 		return a, fmt.Errorf("%w: signature is not hex", ErrMalformed)
 	}
-	a.Signature = b
+	a.Algorithm, a.SignedHeaders, a.Signature = alg, names, b
 	return a, nil
+}
+
+// parseSignedHeaders splits and checks a SignedHeaders list; it counts before it allocates.
+func parseSignedHeaders(list string) ([]string, error) {
+	if n := strings.Count(list, ";") + 1; n > MaxSignedHeaders {
+		return nil, fmt.Errorf("%w: SignedHeaders names %d headers, at most %d allowed", ErrMalformed, n, MaxSignedHeaders)
+	}
+	names := strings.Split(list, ";")
+	for i, name := range names {
+		if !isLowerToken(name) {
+			return nil, fmt.Errorf("%w: SignedHeaders entry %d is not a lowercase header name", ErrMalformed, i+1)
+		}
+		if i > 0 && names[i-1] >= name {
+			if names[i-1] == name {
+				return nil, fmt.Errorf("%w: SignedHeaders names %.64q twice", ErrMalformed, name)
+			}
+			return nil, fmt.Errorf("%w: SignedHeaders is not in sorted order at %.64q", ErrMalformed, name)
+		}
+	}
+	return names, nil
+}
+
+// isLowerToken reports whether s is a non-empty HTTP header name (an RFC 9110 token) without
+// upper-case letters.
+func isLowerToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Verifier checks Gladly signatures. Keys lists every signing key currently accepted (several
@@ -159,57 +216,102 @@ type Verifier struct {
 	MaxSkew time.Duration
 }
 
-// Verify reports whether r carries a valid Gladly signature at time now, and which query-string
-// form verified it. On failure the error wraps one of the package's *Error values.
-func (v *Verifier) Verify(r *Request, now time.Time) (Form, error) {
-	if len(v.Keys) == 0 {
-		return "", ErrNoKeys
-	}
-	rawAuth := r.Header.Get(HeaderAuthorization)
-	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
-	if rawAuth == "" || rawTime == "" {
-		return "", ErrMissingHeader
-	}
-	auth, err := ParseAuthorization(rawAuth)
-	if err != nil {
-		return "", err
-	}
-	if auth.Algorithm != Algorithm {
-		return "", ErrAlgorithm
-	}
-	if !contains(auth.SignedHeaders, "gladly-time") {
-		return "", ErrTimeUnsigned
-	}
-	for _, name := range auth.SignedHeaders {
-		if _, ok := headerValue(r, name); !ok {
-			return "", fmt.Errorf("%w: %q", ErrHeaderAbsent, name)
-		}
-	}
-	t, err := time.Parse(TimeLayout, rawTime)
-	if err != nil {
-		return "", ErrBadTime
-	}
-	if v.MaxSkew > 0 {
-		if d := now.Sub(t); d > v.MaxSkew || d < -v.MaxSkew {
-			return "", fmt.Errorf("%w: off by %s", ErrStale, d.Round(time.Second))
-		}
-	}
+// Verified describes a request whose signature checked out.
+type Verified struct {
+	// Form is the query-string form the signature verified with.
+	Form Form
+	// Time is the request's Gladly-Time.
+	Time time.Time
+	// Signature is the verified signature, 32 bytes: the identity of the request for replay
+	// detection (see Replays).
+	Signature []byte
+}
 
-	bodyHash := hashHex(r.Body)
+// Verify reports whether r carries a valid Gladly signature at time now. On failure the error
+// wraps one of the package's *Error values. Every check of Check is made before the canonical
+// request is built, so a refused request costs work proportional to its own size.
+func (v *Verifier) Verify(r *Request, now time.Time) (Verified, error) {
+	auth, t, err := v.check(r, now)
+	if err != nil {
+		return Verified{}, err
+	}
+	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
+	tail := canonicalTail(r, auth.SignedHeaders, hashHex(r.Body))
 	forms := []Form{FormCanonical}
 	if r.RawQuery != "" {
 		forms = append(forms, FormLegacy)
 	}
 	for _, form := range forms {
-		digest := stringToSign(rawTime, canonicalRequest(r, form, auth.SignedHeaders, bodyHash))
+		digest := stringToSign(rawTime, requestHash(r, form, tail))
 		for _, key := range v.Keys {
 			if hmac.Equal(signature(key, rawTime, digest), auth.Signature) {
-				return form, nil
+				return Verified{Form: form, Time: t, Signature: auth.Signature}, nil
 			}
 		}
 	}
-	return "", ErrMismatch
+	return Verified{}, ErrMismatch
 }
+
+// Check makes every check of Verify that does not need the body or the keys' HMACs: the
+// headers are present and well formed, the signed ones exist, the query is within bounds and
+// Gladly-Time is fresh. A server calls it before reading a body, so that a request that cannot
+// verify is refused without reading one; Verify makes these checks again.
+func (v *Verifier) Check(r *Request, now time.Time) error {
+	_, _, err := v.check(r, now)
+	return err
+}
+
+func (v *Verifier) check(r *Request, now time.Time) (Authorization, time.Time, error) {
+	var none Authorization
+	if len(v.Keys) == 0 {
+		return none, time.Time{}, ErrNoKeys
+	}
+	rawAuth := r.Header.Get(HeaderAuthorization)
+	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
+	if rawAuth == "" || rawTime == "" {
+		return none, time.Time{}, ErrMissingHeader
+	}
+	auth, err := ParseAuthorization(rawAuth)
+	if err != nil {
+		return none, time.Time{}, err
+	}
+	if auth.Algorithm != Algorithm {
+		return none, time.Time{}, ErrAlgorithm
+	}
+	if !slices.Contains(auth.SignedHeaders, "gladly-time") {
+		return none, time.Time{}, ErrTimeUnsigned
+	}
+	for _, name := range auth.SignedHeaders {
+		if _, ok := headerValue(r, name); !ok {
+			return none, time.Time{}, fmt.Errorf("%w: %.64q", ErrHeaderAbsent, name)
+		}
+	}
+	if n := strings.Count(r.RawQuery, "&") + strings.Count(r.RawQuery, ";") + 1; n > MaxQueryParams {
+		return none, time.Time{}, fmt.Errorf("%w: %d parameters, at most %d", ErrQuery, n, MaxQueryParams)
+	}
+	t, err := time.Parse(TimeLayout, rawTime)
+	if err != nil {
+		return none, time.Time{}, ErrBadTime
+	}
+	if v.MaxSkew > 0 {
+		if d := now.Sub(t); d > v.MaxSkew || d < -v.MaxSkew {
+			return none, time.Time{}, &SkewError{Skew: d}
+		}
+	}
+	return auth, t, nil
+}
+
+// SkewError is the failure for a Gladly-Time outside the window; it wraps ErrStale and says by
+// how much the time is off (positive: in the past).
+type SkewError struct {
+	Skew time.Duration
+}
+
+func (e *SkewError) Error() string {
+	return fmt.Sprintf("%v: off by %s", ErrStale, e.Skew.Round(time.Second))
+}
+
+func (e *SkewError) Unwrap() error { return ErrStale }
 
 // Sign returns the Gladly-Authorization value for r signed with key in the canonical form,
 // covering every header in r.Header. r.Header must already hold Gladly-Time.
@@ -225,7 +327,7 @@ func Sign(key []byte, r *Request) (string, error) {
 		}
 	}
 	sort.Strings(names)
-	digest := stringToSign(rawTime, canonicalRequest(r, FormCanonical, names, hashHex(r.Body)))
+	digest := stringToSign(rawTime, requestHash(r, FormCanonical, canonicalTail(r, names, hashHex(r.Body))))
 	return fmt.Sprintf("SigningAlgorithm=%s, SignedHeaders=%s, Signature=%s",
 		Algorithm, strings.Join(names, ";"), hex.EncodeToString(signature(key, rawTime, digest))), nil
 }
@@ -233,34 +335,93 @@ func Sign(key []byte, r *Request) (string, error) {
 // FormatTime renders t as a Gladly-Time value.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
-// canonicalRequest builds the text whose hash is signed (SPEC §2, step 1).
-func canonicalRequest(r *Request, form Form, signed []string, bodyHash string) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	switch form {
-	case FormLegacy:
-		b.WriteString(r.Path + "?" + r.RawQuery)
-		b.WriteByte('\n')
-		b.WriteString(r.RawQuery)
-	default:
-		b.WriteString(r.Path)
-		b.WriteByte('\n')
-		b.WriteString(canonicalQuery(r.RawQuery))
+// The canonical request (SPEC §2, step 1) is a head — method, path and query, which differ by
+// form — and a tail — the signed headers, their list and the body hash — which every form
+// shares, so it is built once. Its size is that of the parts of the request it covers: signed
+// was checked (bounded, no name twice) beforehand.
+
+// canonicalTail renders the header lines, the empty line, the signed header list and the body
+// hash.
+func canonicalTail(r *Request, signed []string, bodyHash string) []byte {
+	values := make([]string, len(signed))
+	size := len(bodyHash) + 2
+	for i, name := range signed {
+		values[i], _ = headerValue(r, name)
+		size += 2*len(name) + len(values[i]) + 3
 	}
-	b.WriteByte('\n')
-	for _, name := range signed {
-		value, _ := headerValue(r, name)
-		b.WriteString(strings.ToLower(name))
-		b.WriteByte(':')
-		b.WriteString(strings.Join(strings.Fields(value), " "))
-		b.WriteByte('\n')
+	b := make([]byte, 0, size)
+	for i, name := range signed {
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendCollapsed(b, values[i])
+		b = append(b, '\n')
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(signed, ";"))
-	b.WriteByte('\n')
-	b.WriteString(bodyHash)
-	return b.String()
+	b = append(b, '\n')
+	for i, name := range signed {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, name...)
+	}
+	b = append(b, '\n')
+	return append(b, bodyHash...)
+}
+
+// requestHash is the lowercase hex SHA-256 of the canonical request in the given form, whose
+// tail is canonicalTail's.
+func requestHash(r *Request, form Form, tail []byte) string {
+	h := sha256.New()
+	query := r.RawQuery
+	if form == FormLegacy {
+		io.WriteString(h, r.Method+"\n"+r.Path+"?"+r.RawQuery+"\n")
+	} else {
+		query = canonicalQuery(r.RawQuery)
+		io.WriteString(h, r.Method+"\n"+r.Path+"\n")
+	}
+	io.WriteString(h, query+"\n")
+	h.Write(tail)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports as white space.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// appendCollapsed appends v with leading and trailing white space removed and each inner run of
+// white space replaced by one space — strings.Join(strings.Fields(v), " "), without the slice,
+// and a run of ASCII at a time.
+func appendCollapsed(b []byte, v string) []byte {
+	started, pending := false, false // pending: a space is owed before the next word
+	for i := 0; i < len(v); {
+		if c := v[i]; c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				pending = started
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(v) && v[j] < utf8.RuneSelf && !asciiSpace[v[j]] {
+				j++
+			}
+			if pending {
+				b = append(b, ' ')
+				pending = false
+			}
+			b, i, started = append(b, v[i:j]...), j, true
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if unicode.IsSpace(r) {
+			pending = started
+		} else {
+			if pending {
+				b = append(b, ' ')
+				pending = false
+			}
+			b, started = append(b, v[i:i+n]...), true
+		}
+		i += n
+	}
+	return b
 }
 
 // canonicalQuery sorts and encodes the query as url.Values.Encode does. A query that does not
@@ -289,9 +450,9 @@ func headerValue(r *Request, name string) (string, bool) {
 	return strings.Join(values, ","), true
 }
 
-// stringToSign is SPEC §2 step 3 over the canonical request.
-func stringToSign(rawTime, canonical string) string {
-	return Algorithm + "\n" + rawTime + "\n" + hashHex([]byte(canonical))
+// stringToSign is SPEC §2 step 3 over the canonical request's hash.
+func stringToSign(rawTime, requestHash string) string {
+	return Algorithm + "\n" + rawTime + "\n" + requestHash
 }
 
 // signature is HMAC(dateKey, stringToSign) with dateKey = HMAC(key, YYYYMMDD).
@@ -308,13 +469,4 @@ func hmacSum(key, msg []byte) []byte {
 func hashHex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-func contains(list []string, want string) bool {
-	for _, s := range list {
-		if strings.EqualFold(s, want) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,7 +1,10 @@
 package signing_test
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,12 +43,12 @@ func verifier(keys ...string) *signing.Verifier {
 }
 
 func TestKnownAnswer(t *testing.T) {
-	form, err := verifier(kaKey).Verify(knownAnswer(), kaNow)
+	got, err := verifier(kaKey).Verify(knownAnswer(), kaNow)
 	if err != nil {
 		t.Fatalf("SPEC §2 worked example does not verify: %v", err)
 	}
-	if form != signing.FormCanonical {
-		t.Errorf("form = %q, want canonical", form)
+	if got.Form != signing.FormCanonical || !got.Time.Equal(kaNow) || hex.EncodeToString(got.Signature) != kaSignature {
+		t.Errorf("verified %+v, want the canonical form, Gladly-Time and signature", got)
 	}
 }
 
@@ -76,6 +79,8 @@ func TestKnownAnswerTampered(t *testing.T) {
 		{"path", kaKey, kaNow, func(r *signing.Request) { r.Path = "/lookup2" }, signing.ErrMismatch},
 		{"method", kaKey, kaNow, func(r *signing.Request) { r.Method = "GET" }, signing.ErrMismatch},
 		{"query added", kaKey, kaNow, func(r *signing.Request) { r.RawQuery = "a=1" }, signing.ErrMismatch},
+		{"64 query parameters", kaKey, kaNow, func(r *signing.Request) { r.RawQuery = strings.Repeat("a=1&", 63) + "a=1" }, signing.ErrMismatch},
+		{"65 query parameters", kaKey, kaNow, func(r *signing.Request) { r.RawQuery = strings.Repeat("a=1&", 64) + "a=1" }, signing.ErrQuery},
 		{"time within window", kaKey, kaNow, func(r *signing.Request) { r.Header.Set("Gladly-Time", "20261121T093001Z") }, signing.ErrMismatch},
 		{"key", kaKey + "x", kaNow, func(*signing.Request) {}, signing.ErrMismatch},
 		{"stale", kaKey, kaNow.Add(5*time.Minute + time.Second), func(*signing.Request) {}, signing.ErrStale},
@@ -157,18 +162,18 @@ func TestWhitespaceInSignedHeaders(t *testing.T) {
 
 func TestQueryStringForms(t *testing.T) {
 	r := signed(t, "/lookup", "b=2&a=1", nil)
-	form, err := verifier(kaKey).Verify(r, kaNow)
-	if err != nil || form != signing.FormCanonical {
-		t.Fatalf("canonical query: form %q err %v", form, err)
+	got, err := verifier(kaKey).Verify(r, kaNow)
+	if err != nil || got.Form != signing.FormCanonical {
+		t.Fatalf("canonical query: form %q err %v", got.Form, err)
 	}
 
 	// A legacy signer puts path?query on line 2 and the raw query on line 3; an already sorted
 	// query makes Sign produce exactly that when given path?query as the path.
 	legacy := signed(t, "/lookup?a=1&b=2", "a=1&b=2", nil)
 	legacy.Path = "/lookup"
-	form, err = verifier(kaKey).Verify(legacy, kaNow)
-	if err != nil || form != signing.FormLegacy {
-		t.Fatalf("legacy query: form %q err %v", form, err)
+	got, err = verifier(kaKey).Verify(legacy, kaNow)
+	if err != nil || got.Form != signing.FormLegacy {
+		t.Fatalf("legacy query: form %q err %v", got.Form, err)
 	}
 }
 
@@ -190,6 +195,9 @@ func TestParseAuthorization(t *testing.T) {
 	if a.Algorithm != "hmac-sha256" || len(a.SignedHeaders) != 2 || len(a.Signature) != 32 {
 		t.Errorf("parsed %+v", a)
 	}
+	if a, err := signing.ParseAuthorization(withHeaders(manyHeaders(signing.MaxSignedHeaders))); err != nil || len(a.SignedHeaders) != signing.MaxSignedHeaders {
+		t.Errorf("%d headers: %v", signing.MaxSignedHeaders, err)
+	}
 	for _, bad := range []string{
 		"",
 		"SigningAlgorithm=hmac-sha256",
@@ -197,9 +205,69 @@ func TestParseAuthorization(t *testing.T) {
 		"SigningAlgorithm=hmac-sha256, SignedHeaders=a;;b, Signature=" + kaSignature,
 		"SigningAlgorithm=hmac-sha256, SignedHeaders=a, Signature=" + strings.Repeat("z", 64),
 		"SigningAlgorithm=hmac-sha256 SignedHeaders=a Signature=" + kaSignature,
+		withHeaders("gladly-time;gladly-time"), // a name twice
+		withHeaders("gladly-time;accept"),      // not in sorted order
+		withHeaders("Accept;gladly-time"),      // not lowercase
+		withHeaders("acc ept;gladly-time"),     // not a token
+		withHeaders("acc:ept;gladly-time"),     // not a token
+		withHeaders("gladly-time;x\x00"),       // not a token
+		withHeaders("gladly-time;"),            // empty entry
+		withHeaders(manyHeaders(signing.MaxSignedHeaders + 1)),
+		withHeaders(strings.Repeat("a;", 30000) + "gladly-time"), // many, cheaply refused
 	} {
 		if _, err := signing.ParseAuthorization(bad); !errors.Is(err, signing.ErrMalformed) {
 			t.Errorf("ParseAuthorization(%q) err = %v, want ErrMalformed", bad, err)
 		}
+	}
+}
+
+// withHeaders is a well-formed Gladly-Authorization value with the given SignedHeaders list.
+func withHeaders(list string) string {
+	return "SigningAlgorithm=hmac-sha256, SignedHeaders=" + list + ", Signature=" + kaSignature
+}
+
+// manyHeaders is a sorted list of n distinct header names, gladly-time among them.
+func manyHeaders(n int) string {
+	names := []string{"gladly-time"}
+	for i := 1; i < n; i++ {
+		names = append(names, fmt.Sprintf("x-%03d", i))
+	}
+	return strings.Join(names, ";")
+}
+
+func TestStaleSaysBy(t *testing.T) {
+	_, err := verifier(kaKey).Verify(knownAnswer(), kaNow.Add(7*time.Minute))
+	var skew *signing.SkewError
+	if !errors.As(err, &skew) || skew.Skew != 7*time.Minute || !errors.Is(err, signing.ErrStale) {
+		t.Fatalf("err = %v, want a SkewError of 7m wrapping ErrStale", err)
+	}
+}
+
+func TestReplays(t *testing.T) {
+	r := signing.NewReplays(2)
+	sig := func(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+	until := kaNow.Add(5 * time.Minute)
+	if r.Seen(sig(1), until, kaNow) {
+		t.Fatal("first sight reported as a replay")
+	}
+	if !r.Seen(sig(1), until, kaNow.Add(time.Minute)) {
+		t.Fatal("second sight within the window not reported")
+	}
+	if r.Seen(sig(1), until.Add(5*time.Minute), until) {
+		t.Fatal("a sight after the window reported as a replay")
+	}
+	// Capacity 2: a third signature pushes out the oldest.
+	r.Seen(sig(2), until, kaNow)
+	r.Seen(sig(3), until, kaNow)
+	if r.Seen(sig(1), until, kaNow) {
+		t.Fatal("the oldest signature was not forgotten past capacity")
+	}
+	if !r.Seen(sig(3), until, kaNow) {
+		t.Fatal("a recent signature was forgotten")
+	}
+	// A zero until never expires.
+	r.Seen(sig(4), time.Time{}, kaNow)
+	if !r.Seen(sig(4), time.Time{}, kaNow.AddDate(1, 0, 0)) {
+		t.Fatal("a never-expiring record expired")
 	}
 }

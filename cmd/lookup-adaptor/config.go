@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/viper"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 )
 
 // envPrefix prefixes every environment override: server.addr → ADAPTOR_SERVER_ADDR.
@@ -23,9 +25,11 @@ var defaults = map[string]any{
 	"server.max_body_bytes":   1 << 20,
 	"server.request_timeout":  "5s",
 	"server.shutdown_timeout": "15s",
+	"server.max_connections":  adaptor.DefaultMaxConnections,
 	"signing.keys":            []string{},
 	"signing.max_skew":        "5m",
 	"signing.path":            "",
+	"signing.reject_replays":  false,
 	"auth.basic.username":     "",
 	"auth.basic.password":     "",
 	"auth.basic.realm":        "lookup-adaptor",
@@ -47,11 +51,13 @@ type Config struct {
 		MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
 		RequestTimeout  time.Duration `mapstructure:"request_timeout"`
 		ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+		MaxConnections  int           `mapstructure:"max_connections"`
 	} `mapstructure:"server"`
 	Signing struct {
-		Keys    []string      `mapstructure:"keys"`
-		MaxSkew time.Duration `mapstructure:"max_skew"`
-		Path    string        `mapstructure:"path"`
+		Keys          []string      `mapstructure:"keys"`
+		MaxSkew       time.Duration `mapstructure:"max_skew"`
+		Path          string        `mapstructure:"path"`
+		RejectReplays bool          `mapstructure:"reject_replays"`
 	} `mapstructure:"signing"`
 	Auth struct {
 		Basic struct {
@@ -132,6 +138,9 @@ func (c *Config) validate() error {
 	}
 	if c.Server.RequestTimeout <= 0 || c.Server.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("server.request_timeout and server.shutdown_timeout must be positive"))
+	}
+	if c.Server.MaxConnections <= 0 {
+		errs = append(errs, errors.New("server.max_connections must be positive"))
 	}
 	if c.Signing.MaxSkew < 0 {
 		errs = append(errs, errors.New("signing.max_skew must be zero (off) or positive"))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os/signal"
 	"syscall"
@@ -63,6 +62,7 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 		RequestTimeout: cfg.Server.RequestTimeout,
 		Verifier:       &signing.Verifier{Keys: cfg.keyBytes(), MaxSkew: cfg.Signing.MaxSkew},
+		RejectReplays:  cfg.Signing.RejectReplays,
 		Basic: adaptor.BasicAuth{
 			Username: cfg.Auth.Basic.Username,
 			Password: cfg.Auth.Basic.Password,
@@ -85,16 +85,16 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 		return nil
 	}
 	servers := []*http.Server{
-		newHTTPServer(handler, cfg.Server.RequestTimeout),
-		newHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})), 5*time.Second),
+		adaptor.NewHTTPServer(handler, cfg.Server.RequestTimeout),
+		adaptor.NewHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})), adminTimeout),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
 	names := []string{"lookup", "admin"}
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
-		ln, err := net.Listen("tcp", addrs[i])
+		ln, err := adaptor.Listen(addrs[i], cfg.Server.MaxConnections)
 		if err != nil {
-			return fmt.Errorf("listen: %w", err)
+			return err
 		}
 		defer ln.Close()
 		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()))
@@ -131,14 +131,5 @@ const drainGrace = time.Second
 // errDraining is the readiness failure while shutting down.
 var errDraining = errors.New("shutting down")
 
-// newHTTPServer bounds every phase of a connection so a slow or idle client cannot hold it.
-func newHTTPServer(h http.Handler, requestTimeout time.Duration) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      requestTimeout + 10*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
-}
+// adminTimeout bounds each request to the admin listener.
+const adminTimeout = 5 * time.Second

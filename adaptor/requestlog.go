@@ -1,0 +1,143 @@
+package adaptor
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/time/rate"
+)
+
+// Bounds on what one log line holds: every value in it that a client chooses is cut to these.
+const (
+	maxLoggedID    = 64  // correlation and trace ids, external ids, field names
+	maxLoggedPath  = 256 // the request path
+	maxLoggedError = 512 // the error text
+)
+
+// Failed requests are logged at most failureLogRate a second (bursts of failureLogBurst), so
+// that a flood of bad requests cannot grow the log without bound; the lines left out are
+// counted in lookup_adaptor_log_lines_dropped_total and in the next line written.
+const (
+	failureLogRate  = 20
+	failureLogBurst = 100
+)
+
+// failureLog decides which failed requests get a log line.
+type failureLog struct {
+	limit   *rate.Limiter
+	dropped atomic.Int64 // since the last line written
+}
+
+func newFailureLog() *failureLog {
+	return &failureLog{limit: rate.NewLimiter(failureLogRate, failureLogBurst)}
+}
+
+// allow reports whether this failure gets a line, and how many were dropped before it.
+func (f *failureLog) allow() (ok bool, droppedBefore int64) {
+	if !f.limit.Allow() {
+		f.dropped.Add(1)
+		return false, 0
+	}
+	return true, f.dropped.Swap(0)
+}
+
+// requestLog answers any error itself so the status is final, makes sure the answer reached the
+// client, then records the request: one log line (method, path, status, latency and Gladly's
+// ids — never the body, keys or credentials) and its metrics. An answer the client did not
+// receive (it went away, or the write deadline passed) is recorded as undelivered, never as
+// the status it would have had.
+func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start, clientCtx := time.Now(), c.Request().Context()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		delivered := deliver(clientCtx, c.Response().Writer)
+		status, elapsed := c.Response().Status, time.Since(start)
+		kind, _ := c.Get(lookupKindKey).(LookupKind)
+		if !delivered {
+			s.opts.Metrics.observeUndelivered(kind)
+			if ce := s.log.Check(zap.WarnLevel, "answer not delivered"); ce != nil {
+				ce.Write(append(requestFields(c, status, elapsed, kind, err), zap.Int("intended_status", status))...)
+			}
+			return nil
+		}
+		s.opts.Metrics.observeRequest(kind, status, elapsed)
+		level := zap.InfoLevel
+		var fields []zap.Field
+		if status >= http.StatusBadRequest {
+			ok, dropped := s.failures.allow()
+			if !ok {
+				s.opts.Metrics.logDropped.Inc()
+				return nil
+			}
+			if dropped > 0 {
+				fields = append(fields, zap.Int64("lines_dropped_before", dropped))
+			}
+			if status >= http.StatusInternalServerError {
+				level = zap.ErrorLevel
+			}
+		}
+		// The fields, the masked query among them, are built only when the line is written.
+		if ce := s.log.Check(level, "request"); ce != nil {
+			ce.Write(append(requestFields(c, status, elapsed, kind, err), fields...)...)
+		}
+		return nil
+	}
+}
+
+// deliver pushes the answer to the client now and reports whether it got there: the client had
+// not gone away (net/http cancels clientCtx when the connection closes) and every byte was
+// written before the write deadline. w is net/http's writer, not echo's, whose Flush drops the
+// error.
+func deliver(clientCtx context.Context, w http.ResponseWriter) bool {
+	if errors.Is(clientCtx.Err(), context.Canceled) {
+		return false
+	}
+	return http.NewResponseController(w).Flush() == nil
+}
+
+// requestFields are the request log line's fields.
+func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, err error) []zapcore.Field {
+	req := c.Request()
+	fields := []zap.Field{
+		zap.String("method", truncate(req.Method, maxLoggedID)),
+		zap.String("path", truncate(req.URL.Path, maxLoggedPath)),
+		zap.Int("status", status),
+		zap.Duration("latency", elapsed),
+		zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
+		zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
+	}
+	if kind != "" {
+		fields = append(fields, zap.String("kind", string(kind)))
+	}
+	if q, ok := c.Get(lookupQueryKey).(rawObject); ok {
+		fields = append(fields, zap.Strings("query", maskedQuery(q)))
+	}
+	if n, ok := c.Get(lookupCountKey).(int); ok {
+		fields = append(fields, zap.Int("results", n))
+	}
+	if err != nil {
+		fields = append(fields, zap.String("error", truncate(err.Error(), maxLoggedError)))
+	}
+	return fields
+}
+
+// truncate cuts s to at most n bytes, never inside a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
