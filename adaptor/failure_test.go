@@ -13,12 +13,16 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-// brokenStore fails every lookup the way its mode says; the rest of the Store it embeds answers
-// normally.
+// brokenStore fails every lookup the way its mode says: down, stall (until the request's context
+// ends), late (finds nobody after lateBy, whatever the context says) or panic.
 type brokenStore struct {
 	store.Store
 	mode string
 }
+
+// lateBy is how long a late brokenStore takes: past the write deadline of a server whose
+// request_timeout is 100 ms.
+const lateBy = 2300 * time.Millisecond
 
 func (b brokenStore) fail(ctx context.Context) error {
 	switch b.mode {
@@ -27,6 +31,9 @@ func (b brokenStore) fail(ctx context.Context) error {
 	case "stall":
 		<-ctx.Done()
 		return ctx.Err()
+	case "late":
+		time.Sleep(lateBy)
+		return nil
 	default:
 		panic("unexpected state at /src/adaptor/secret.go:42")
 	}

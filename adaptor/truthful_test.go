@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
-	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
 // metricValue is the value of the series name{labels} in reg, 0 when it does not exist.
@@ -39,35 +38,6 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map
 	return 0
 }
 
-// slowStore answers every lookup after delay, whatever the request's deadline says, or when
-// the request's context ends if honour is set.
-type slowStore struct {
-	store.Store
-	delay  time.Duration
-	honour bool
-}
-
-func (s slowStore) wait(ctx context.Context) error {
-	if s.honour {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	time.Sleep(s.delay)
-	return nil
-}
-
-func (s slowStore) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
-	return nil, s.wait(ctx)
-}
-
-func (s slowStore) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
-	return nil, s.wait(ctx)
-}
-
-func (s slowStore) Customer(ctx context.Context, id string, n int) (store.Customer, error) {
-	return store.Customer{}, s.wait(ctx)
-}
-
 // An answer written after the write deadline never reaches the client, so it is counted and
 // logged as undelivered — not as the 200 the handler meant to send.
 func TestAnswerAfterWriteDeadlineIsUndelivered(t *testing.T) {
@@ -75,7 +45,7 @@ func TestAnswerAfterWriteDeadlineIsUndelivered(t *testing.T) {
 	// The write deadline is request_timeout plus two seconds; this store takes longer and
 	// does not look at its context.
 	h := start(t, adaptor.Options{RequestTimeout: 100 * time.Millisecond, Metrics: adaptor.NewMetrics(reg),
-		Store: slowStore{delay: 2300 * time.Millisecond}})
+		Store: brokenStore{mode: "late"}})
 	req, err := http.NewRequest(http.MethodPost, h.url+"/lookup", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +78,7 @@ func TestAnswerAfterWriteDeadlineIsUndelivered(t *testing.T) {
 func TestClientGoneIsUndelivered(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := start(t, adaptor.Options{RequestTimeout: 5 * time.Second, Metrics: adaptor.NewMetrics(reg),
-		Store: slowStore{honour: true}})
+		Store: brokenStore{mode: "stall"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	signed := signedRaw(t, adaBody, nil)
