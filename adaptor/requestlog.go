@@ -21,8 +21,8 @@ const (
 	maxLoggedError = 512 // the error text
 )
 
-// Failed requests are logged at most failureLogRate a second (bursts of failureLogBurst), so
-// that a flood of bad requests cannot grow the log without bound; the lines left out are
+// Failed requests and undelivered answers are logged at most failureLogRate a second (bursts of
+// failureLogBurst), so that a flood of bad requests cannot grow the log without bound; the lines left out are
 // counted in lookup_adaptor_log_lines_dropped_total and in the next line written.
 const (
 	failureLogRate  = 20
@@ -63,17 +63,20 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		delivered := deliver(clientCtx, c.Response().Writer)
 		status, elapsed := c.Response().Status, time.Since(start)
 		kind, _ := c.Get(lookupKindKey).(LookupKind)
-		if !delivered {
-			s.opts.Metrics.observeUndelivered(kind)
-			if ce := s.log.Check(zap.WarnLevel, "answer not delivered"); ce != nil {
-				ce.Write(append(requestFields(c, status, elapsed, kind, err), zap.Int("intended_status", status))...)
-			}
-			return nil
-		}
-		s.opts.Metrics.observeRequest(kind, status, elapsed)
-		level := zap.InfoLevel
+		msg, level := "request", zap.InfoLevel
 		var fields []zap.Field
-		if status >= http.StatusBadRequest {
+		switch {
+		case !delivered:
+			s.opts.Metrics.observeUndelivered(kind)
+			msg, level = "answer not delivered", zap.WarnLevel
+			fields = append(fields, zap.Int("intended_status", status))
+		default:
+			s.opts.Metrics.observeRequest(kind, status, elapsed)
+			if status >= http.StatusInternalServerError {
+				level = zap.ErrorLevel
+			}
+		}
+		if !delivered || status >= http.StatusBadRequest {
 			ok, dropped := s.failures.allow()
 			if !ok {
 				s.opts.Metrics.logDropped.Inc()
@@ -82,12 +85,9 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			if dropped > 0 {
 				fields = append(fields, zap.Int64("lines_dropped_before", dropped))
 			}
-			if status >= http.StatusInternalServerError {
-				level = zap.ErrorLevel
-			}
 		}
 		// The fields, the masked query among them, are built only when the line is written.
-		if ce := s.log.Check(level, "request"); ce != nil {
+		if ce := s.log.Check(level, msg); ce != nil {
 			ce.Write(append(requestFields(c, status, elapsed, kind, err), fields...)...)
 		}
 		return nil
