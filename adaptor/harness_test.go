@@ -69,7 +69,7 @@ func loadDemo(t testing.TB, l store.Loader) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := l.Load(context.Background(), store.ReadSeed(f, demoSeed)); err != nil {
+	if _, err := l.Load(context.Background(), store.ReadSeed(f, demoSeed), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,17 +8,26 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
-// Records yields customers in order, or errors naming the record at fault; a consumer may stop
-// early.
-type Records = iter.Seq2[Customer, error]
+// Record is one entry of a seed: a customer to upsert or, when Deleted, a tombstone naming the
+// customer to remove (only Customer.ExternalID is set).
+type Record struct {
+	Customer Customer
+	Deleted  bool
+	// Place is where the record stands ("demo.json: record 3", "big.jsonl:17"), for errors.
+	Place string
+}
+
+// Records yields seed records in order, or errors naming the record at fault; a consumer may
+// stop early.
+type Records = iter.Seq2[Record, error]
 
 // RecordError is a bad seed record: its file, its place (Line in a .jsonl file, Index in a .json
 // array) and the field at fault.
@@ -31,14 +40,26 @@ type RecordError struct {
 }
 
 func (e *RecordError) Error() string {
-	place := fmt.Sprintf("%s: record %d", e.File, e.Index)
-	if e.Line > 0 {
-		place = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
+	place := placeText(e.File, e.Line, e.Index)
 	if e.Field != "" {
 		return place + ": " + e.Field + ": " + e.Msg
 	}
 	return place + ": " + e.Msg
+}
+
+// placeText names a record: file:line in a .jsonl file, its index in a .json array.
+func placeText(file string, line, index int) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return fmt.Sprintf("%s: record %d", file, index)
+}
+
+// DuplicateError is the error for a record whose ExternalID an earlier record of the same load
+// (at first) already named.
+func DuplicateError(r Record, first string) error {
+	return fmt.Errorf("%s: externalCustomerId %q appears again (first at %s); a load names each customer once",
+		r.Place, r.Customer.ExternalID, first)
 }
 
 // maxLine bounds one line of a .jsonl file, so a file without newlines cannot exhaust memory.
@@ -55,7 +76,7 @@ func ReadSeed(r io.Reader, name string) Records {
 }
 
 func readLines(r io.Reader, name string) Records {
-	return func(yield func(Customer, error) bool) {
+	return func(yield func(Record, error) bool) {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 		line := 0
@@ -65,56 +86,83 @@ func readLines(r io.Reader, name string) Records {
 			if len(raw) == 0 {
 				continue
 			}
-			c, err := parseRecord(raw)
+			r, err := parseRecord(raw)
 			if err != nil {
 				err = placed(err, name, line, line-1)
 			}
-			if !yield(c, err) {
+			r.Place = placeText(name, line, line-1)
+			if !yield(r, err) {
 				return
 			}
 		}
 		if err := sc.Err(); err != nil {
-			yield(Customer{}, &RecordError{File: name, Line: line + 1, Msg: readError(err)})
+			yield(Record{}, &RecordError{File: name, Line: line + 1, Msg: readError(err)})
 		}
 	}
 }
 
 func readArray(r io.Reader, name string) Records {
-	return func(yield func(Customer, error) bool) {
+	return func(yield func(Record, error) bool) {
 		dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
 		dec.UseNumber()
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-			yield(Customer{}, &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"})
+			yield(Record{}, &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"})
 			return
 		}
 		for i := 0; dec.More(); i++ {
 			var v any
 			if err := dec.Decode(&v); err != nil {
-				yield(Customer{}, &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()})
+				yield(Record{}, &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()})
 				return
 			}
-			c, err := ParseCustomer(v)
+			r, err := ParseRecord(v)
 			if err != nil {
 				err = placed(err, name, 0, i)
 			}
-			if !yield(c, err) {
+			r.Place = placeText(name, 0, i)
+			if !yield(r, err) {
 				return
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			yield(Customer{}, &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()})
+			yield(Record{}, &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()})
 		}
 	}
 }
 
-func parseRecord(raw []byte) (Customer, error) {
+func parseRecord(raw []byte) (Record, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.More() {
-		return Customer{}, &RecordError{Msg: "not a valid JSON object on one line"}
+		return Record{}, &RecordError{Msg: "not a valid JSON object on one line"}
 	}
-	return ParseCustomer(v)
+	return ParseRecord(v)
+}
+
+// ParseRecord converts one seed record, decoded by encoding/json with UseNumber: a customer
+// (see ParseCustomer) or a tombstone, {"externalCustomerId": …, "deleted": true} with no other
+// field. Errors are *RecordError naming the field.
+func ParseRecord(v any) (Record, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return Record{}, &RecordError{Msg: "a customer must be a JSON object"}
+	}
+	deleted, present := obj["deleted"]
+	if !present {
+		c, err := ParseCustomer(obj)
+		return Record{Customer: c}, err
+	}
+	if deleted != true {
+		return Record{}, fieldError("deleted", "want true (a tombstone), or leave it out")
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if k != "deleted" && k != "externalCustomerId" {
+			return Record{}, fieldError(k, "a tombstone holds only externalCustomerId and deleted")
+		}
+	}
+	id, err := externalID(obj)
+	return Record{Customer: Customer{ExternalID: id}, Deleted: true}, err
 }
 
 func readError(err error) string {
@@ -138,25 +186,25 @@ func placed(err error, file string, line, index int) error {
 // runs in parallel with writing it. Stopping early stops the reader.
 func Prefetch(records Records, n int) Records {
 	type item struct {
-		c   Customer
+		r   Record
 		err error
 	}
-	return func(yield func(Customer, error) bool) {
+	return func(yield func(Record, error) bool) {
 		ch := make(chan item, n)
 		stop := make(chan struct{})
 		defer close(stop)
 		go func() {
 			defer close(ch)
-			for c, err := range records {
+			for r, err := range records {
 				select {
-				case ch <- item{c, err}:
+				case ch <- item{r, err}:
 				case <-stop:
 					return
 				}
 			}
 		}()
 		for it := range ch {
-			if !yield(it.c, it.err) {
+			if !yield(it.r, it.err) {
 				return
 			}
 		}
@@ -175,23 +223,15 @@ func ParseCustomer(v any) (Customer, error) {
 	if !ok {
 		return Customer{}, &RecordError{Msg: "a customer must be a JSON object"}
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(seedFields, k) {
 			return Customer{}, fieldError(k, "unknown field; want one of "+strings.Join(seedFields, ", "))
 		}
 	}
 	var c Customer
 	var err error
-	if c.ExternalID, err = scalarText(obj, "externalCustomerId"); err != nil {
+	if c.ExternalID, err = externalID(obj); err != nil {
 		return c, err
-	}
-	if c.ExternalID = strings.TrimSpace(c.ExternalID); c.ExternalID == "" {
-		return c, fieldError("externalCustomerId", "required")
 	}
 	if c.Name, err = scalarText(obj, "name"); err != nil {
 		return c, err
@@ -210,6 +250,18 @@ func ParseCustomer(v any) (Customer, error) {
 	}
 	c.Transactions, err = parseTransactions(obj["transactions"])
 	return c, err
+}
+
+// externalID reads the required externalCustomerId, a string or a number.
+func externalID(obj map[string]any) (string, error) {
+	id, err := scalarText(obj, "externalCustomerId")
+	if err != nil {
+		return "", err
+	}
+	if id = strings.TrimSpace(id); id == "" {
+		return "", fieldError("externalCustomerId", "required")
+	}
+	return id, nil
 }
 
 func scalarText(obj map[string]any, key string) (string, error) {

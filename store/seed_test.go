@@ -12,12 +12,12 @@ func collect(t *testing.T, r store.Records) ([]store.Customer, []error) {
 	t.Helper()
 	var cs []store.Customer
 	var errs []error
-	for c, err := range r {
+	for rec, err := range r {
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		cs = append(cs, c)
+		cs = append(cs, rec.Customer)
 	}
 	return cs, errs
 }
@@ -85,5 +85,53 @@ func TestPrefetch(t *testing.T) {
 		if n++; n == 3 {
 			break
 		}
+	}
+}
+
+func TestTombstones(t *testing.T) {
+	in := `{"externalCustomerId":"C-1","deleted":true}
+{"externalCustomerId":2,"deleted":true}
+{"externalCustomerId":"C-3","deleted":true,"name":"Ada"}
+{"externalCustomerId":"C-4","deleted":false}
+{"deleted":true}
+{"externalCustomerId":"C-6","deleted":"yes"}
+`
+	var got []store.Record
+	var errs []string
+	for r, err := range store.ReadSeed(strings.NewReader(in), "t.jsonl") {
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		got = append(got, r)
+	}
+	if len(got) != 2 || !got[0].Deleted || got[0].Customer.ExternalID != "C-1" || got[1].Customer.ExternalID != "2" || got[1].Place != "t.jsonl:2" {
+		t.Errorf("tombstones read as %+v", got)
+	}
+	want := []string{
+		"t.jsonl:3: name: a tombstone holds only externalCustomerId and deleted",
+		"t.jsonl:4: deleted: want true (a tombstone), or leave it out",
+		"t.jsonl:5: externalCustomerId: required",
+		"t.jsonl:6: deleted: want true (a tombstone), or leave it out",
+	}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// SeedJSON writes what ParseCustomer reads back to the same customer.
+func TestSeedJSONRoundTrip(t *testing.T) {
+	in := `{"externalCustomerId":"C-1","name":"Ada \u003cA\u003e","address":"1 Way","emails":["a@example.com"],"phones":[{"original":"+1 415 555 0123","type":"MOBILE"},"020 7946 0018"],"customAttributes":{"points":1.5e3,"vip":true,"tier":"gold"},"transactions":[{"type":"ORDER","orderNumber":1001,"createdAt":"2026-10-01T12:00:00Z","products":[{"id":1,"name":"Socks"}]}]}`
+	first, errs := collect(t, store.ReadSeed(strings.NewReader(in), "a.jsonl"))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	out := store.SeedJSON(&first[0])
+	second, errs := collect(t, store.ReadSeed(strings.NewReader(string(out)), "b.jsonl"))
+	if len(errs) > 0 {
+		t.Fatalf("%v in %s", errs, out)
+	}
+	if store.Fingerprint(&first[0]) != store.Fingerprint(&second[0]) {
+		t.Errorf("round trip changed the customer:\n%s\nreads back as\n%s", out, store.SeedJSON(&second[0]))
 	}
 }

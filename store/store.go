@@ -13,6 +13,7 @@ package store
 import (
 	"context"
 	"errors"
+	"iter"
 
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -127,17 +128,53 @@ type Migrator interface {
 	Migrate(ctx context.Context) (int, error)
 }
 
-// Loader is implemented by stores that can be seeded (lookup-adaptor seed).
+// Loader is implemented by stores that can be seeded (lookup-adaptor seed and delete).
 type Loader interface {
-	// Load upserts every customer records yields, keyed by ExternalID, as one unit: if records
-	// yields any error, or the store fails, nothing is written and the errors are returned
-	// (joined). A customer whose stored data is already identical is left untouched.
-	Load(ctx context.Context, records Records) (LoadStats, error)
+	// Load applies every record records yields as one unit. A customer record is upserted,
+	// keyed by ExternalID; one whose stored data is already identical is left untouched. A
+	// tombstone (Record.Deleted) removes the customer and every way of finding it. With
+	// opts.Replace, every stored customer that no record names is removed as well: the records
+	// are the whole truth. Two records with the same ExternalID are an error naming both
+	// places (see DuplicateError). If records yields any error, or the store fails, nothing is
+	// written and the errors are returned (joined). Lookups running meanwhile see each customer
+	// either as it was or as it becomes, never a mix.
+	Load(ctx context.Context, records Records, opts LoadOptions) (LoadStats, error)
+}
+
+// LoadOptions modify a Load.
+type LoadOptions struct {
+	// Replace removes the customers no record names (seed --replace).
+	Replace bool
 }
 
 // LoadStats reports what a Load did.
 type LoadStats struct {
-	Read      int // customers read
-	Written   int // customers inserted or changed
-	Unchanged int // customers already identical
+	Read      int // records read, tombstones included
+	Added     int // customers that were not stored before
+	Changed   int // stored customers whose data changed
+	Unchanged int // stored customers already identical
+	Deleted   int // customers removed, by a tombstone or by Replace
+	// Unknown counts tombstones naming no stored customer; UnknownIDs holds the first
+	// MaxReportedIDs of them.
+	Unknown    int
+	UnknownIDs []string
+}
+
+// MaxReportedIDs bounds LoadStats.UnknownIDs.
+const MaxReportedIDs = 20
+
+// Tombstone records a tombstone naming no stored customer in s.
+func (s *LoadStats) Tombstone(id string) {
+	s.Unknown++
+	if len(s.UnknownIDs) < MaxReportedIDs {
+		s.UnknownIDs = append(s.UnknownIDs, id)
+	}
+}
+
+// Exporter is implemented by stores that can list everything they hold (lookup-adaptor
+// export).
+type Exporter interface {
+	// Export yields every customer, with all its transactions newest first, ordered by
+	// ExternalID, from one consistent view of the store. A consumer may stop early.
+	Export(ctx context.Context) iter.Seq2[Customer, error]
 }

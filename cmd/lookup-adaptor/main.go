@@ -3,7 +3,9 @@
 //
 //	lookup-adaptor serve                       run the server
 //	lookup-adaptor migrate                     create or upgrade the store schema
-//	lookup-adaptor seed FILE...                load customers (.json, .jsonl) into the store
+//	lookup-adaptor seed [--replace] FILE...    load customers (.json, .jsonl, - for stdin) into the store
+//	lookup-adaptor delete ID...                delete customers by externalCustomerId
+//	lookup-adaptor export [--out FILE]         write the whole store as .jsonl seed records
 //	lookup-adaptor generate --customers N      write synthetic customers as JSONL
 //	lookup-adaptor sign --key K FILE           print the headers Gladly would send for a body
 //	lookup-adaptor replay --url URL PATH...    replay recorded cases and compare the answers
@@ -46,6 +48,8 @@ func newRootCommand() *cobra.Command {
 		newServeCommand(load),
 		newMigrateCommand(load),
 		newSeedCommand(load),
+		newDeleteCommand(load),
+		newExportCommand(load),
 		newGenerateCommand(),
 		newSignCommand(load),
 		newReplayCommand(load),

@@ -16,17 +16,24 @@ type progress struct {
 	out      io.Writer
 	terminal bool
 	every    time.Duration
+	what     string // what the load reads, for the closing line
 
-	name  string
-	size  int64
-	bytes atomic.Int64
-	count int
+	name  string       // the file being read
+	size  int64        // its size, -1 when unknown
+	bytes atomic.Int64 // read of it so far
+	count int          // records read, over every file
 	begin time.Time
 	last  time.Time
 }
 
-func newProgress(out io.Writer) *progress {
-	p := &progress{out: out, every: 5 * time.Second}
+// newProgress reports on the load of files to out.
+func newProgress(out io.Writer, files []string) *progress {
+	what := fmt.Sprintf("%d files", len(files))
+	if len(files) == 1 {
+		what = files[0]
+	}
+	p := &progress{out: out, every: 5 * time.Second, what: what, begin: time.Now()}
+	p.last = p.begin
 	if f, ok := out.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			p.terminal, p.every = true, 200*time.Millisecond
@@ -35,17 +42,13 @@ func newProgress(out io.Writer) *progress {
 	return p
 }
 
-// reader starts reporting on a file and returns a reader that counts its bytes.
-func (p *progress) reader(name string, f *os.File) io.Reader {
-	p.name, p.size, p.count = name, 0, 0
+// reader starts reporting on a file of size bytes (-1: unknown) and returns a reader that
+// counts its bytes.
+func (p *progress) reader(name string, r io.Reader, size int64) io.Reader {
+	p.name, p.size = name, size
 	p.bytes.Store(0)
-	if fi, err := f.Stat(); err == nil {
-		p.size = fi.Size()
-	}
-	p.begin = time.Now()
-	p.last = p.begin
 	return readerFunc(func(b []byte) (int, error) {
-		n, err := f.Read(b)
+		n, err := r.Read(b)
 		p.bytes.Add(int64(n))
 		return n, err
 	})
@@ -53,14 +56,14 @@ func (p *progress) reader(name string, f *os.File) io.Reader {
 
 // track counts the customers records yields and reports every p.every.
 func (p *progress) track(records store.Records) store.Records {
-	return func(yield func(store.Customer, error) bool) {
-		for c, err := range records {
+	return func(yield func(store.Record, error) bool) {
+		for r, err := range records {
 			p.count++
 			if p.count%1000 == 0 && time.Since(p.last) >= p.every {
 				p.last = time.Now()
 				p.report()
 			}
-			if !yield(c, err) {
+			if !yield(r, err) {
 				return
 			}
 		}
@@ -69,16 +72,22 @@ func (p *progress) track(records store.Records) store.Records {
 
 func (p *progress) report() {
 	rate := float64(p.count) / time.Since(p.begin).Seconds()
-	pct := 0.0
-	if p.size > 0 {
-		pct = 100 * float64(p.bytes.Load()) / float64(p.size)
-	}
+	end := "\n"
 	if p.terminal {
-		bar := strings.Repeat("#", int(pct/5)) + strings.Repeat("-", 20-int(pct/5))
-		fmt.Fprintf(p.out, "\r%s [%s] %3.0f%% %d customers %.0f/s ", p.name, bar, pct, p.count, rate)
+		fmt.Fprint(p.out, "\r")
+		end = " "
+	}
+	if p.size <= 0 { // standard input: no size to measure against
+		fmt.Fprintf(p.out, "%s: %d records, %.0f/s%s", p.name, p.count, rate, end)
 		return
 	}
-	fmt.Fprintf(p.out, "%s: %.0f%%, %d customers, %.0f/s\n", p.name, pct, p.count, rate)
+	pct := min(100, 100*float64(p.bytes.Load())/float64(p.size))
+	if p.terminal {
+		bar := strings.Repeat("#", int(pct/5)) + strings.Repeat("-", 20-int(pct/5))
+		fmt.Fprintf(p.out, "%s [%s] %3.0f%% %d records %.0f/s ", p.name, bar, pct, p.count, rate)
+		return
+	}
+	fmt.Fprintf(p.out, "%s: %.0f%%, %d records, %.0f/s\n", p.name, pct, p.count, rate)
 }
 
 // done prints the outcome of the file.
@@ -88,10 +97,23 @@ func (p *progress) done(stats store.LoadStats, err error) {
 	}
 	elapsed := time.Since(p.begin).Round(time.Millisecond)
 	if err != nil {
-		fmt.Fprintf(p.out, "%s: failed after %s\n", p.name, elapsed)
+		fmt.Fprintf(p.out, "%s: failed after %s\n", p.what, elapsed)
 		return
 	}
-	fmt.Fprintf(p.out, "%s: %d read, %d written, %d unchanged in %s\n", p.name, stats.Read, stats.Written, stats.Unchanged, elapsed)
+	fmt.Fprintf(p.out, "%s: %d read: %d added, %d changed, %d unchanged, %d deleted in %s\n",
+		p.what, stats.Read, stats.Added, stats.Changed, stats.Unchanged, stats.Deleted, elapsed)
+	if stats.Unknown > 0 {
+		fmt.Fprintf(p.out, "%d tombstones named no stored customer: %s\n", stats.Unknown, unknownList(stats))
+	}
+}
+
+// unknownList names the unknown ids of stats, saying when there were more.
+func unknownList(stats store.LoadStats) string {
+	list := strings.Join(stats.UnknownIDs, ", ")
+	if more := stats.Unknown - len(stats.UnknownIDs); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	return list
 }
 
 type readerFunc func([]byte) (int, error)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,17 +28,21 @@ func writeFile(t *testing.T, name, content string) string {
 func TestSeedDemoIsIdempotent(t *testing.T) {
 	useTempStore(t)
 	out, err := runOutput(t, "", "seed", "--config", repoConfig, "../../testdata/seed/demo.json")
-	if err != nil || !strings.Contains(out, "30 read, 30 written, 0 unchanged") {
+	if err != nil || !strings.Contains(out, "30 read: 30 added, 0 changed, 0 unchanged, 0 deleted") {
 		t.Fatalf("first seed: %v\n%s", err, out)
 	}
 	out, err = runOutput(t, "", "seed", "--config", repoConfig, "../../testdata/seed/demo.json")
-	if err != nil || !strings.Contains(out, "30 read, 0 written, 30 unchanged") {
+	if err != nil || !strings.Contains(out, "30 read: 0 added, 0 changed, 30 unchanged, 0 deleted") {
 		t.Fatalf("second seed must change nothing: %v\n%s", err, out)
 	}
 }
 
+// All the files of one seed are one unit: a bad record anywhere writes nothing of any of them.
 func TestSeedBadRecordWritesNothing(t *testing.T) {
 	useTempStore(t)
+	if err := run(t, "seed", "--config", repoConfig, writeFile(t, "first.jsonl", `{"externalCustomerId":"C-0","name":"Before"}`)); err != nil {
+		t.Fatal(err)
+	}
 	good := writeFile(t, "good.jsonl", `{"externalCustomerId":"C-1","name":"Ada"}`+"\n")
 	bad := writeFile(t, "bad.jsonl", `{"externalCustomerId":"C-2","name":"Grace"}
 {"externalCustomerId":"C-3","transactions":[{"type":"ORDER","orderNumber":"1"},{"type":"CAR"}]}
@@ -50,14 +55,104 @@ func TestSeedBadRecordWritesNothing(t *testing.T) {
 		!strings.Contains(err.Error(), "nothing written") {
 		t.Errorf("error does not name file, line and field: %v", err)
 	}
-	// The good file went in; nothing of the bad one did (C-2 came before the bad record).
-	out, err = runOutput(t, "", "seed", "--config", repoConfig, good)
-	if err != nil || !strings.Contains(out, "1 read, 0 written, 1 unchanged") {
-		t.Errorf("good file: %v\n%s", err, out)
+	out, err = runOutput(t, "", "seed", "--config", repoConfig, good, writeFile(t, "c2.jsonl", `{"externalCustomerId":"C-2","name":"Grace"}`))
+	if err != nil || !strings.Contains(out, "2 read: 2 added") {
+		t.Errorf("C-1 or C-2 was written by the failed seed: %v\n%s", err, out)
 	}
-	out, err = runOutput(t, "", "seed", "--config", repoConfig, writeFile(t, "c2.jsonl", `{"externalCustomerId":"C-2","name":"Grace"}`))
-	if err != nil || !strings.Contains(out, "1 written") {
-		t.Errorf("C-2 was written by the failed file: %v\n%s", err, out)
+}
+
+// A seed, delete or migrate that fails leaves no new database file behind.
+func TestFailedCommandLeavesNoDatabase(t *testing.T) {
+	bad := writeFile(t, "bad.jsonl", `{"externalCustomerId":"C-3","transactions":[{"type":"CAR"}]}`)
+	for name, args := range map[string][]string{
+		"seed":   {"seed", bad},
+		"seed -": {"seed", "-"},
+		"delete": {"delete", "C-1"},
+	} {
+		dsn := useTempStore(t)
+		if _, err := runOutput(t, `{"not":"a customer"}`, append(append([]string{}, args[0], "--config", repoConfig), args[1:]...)...); err == nil {
+			t.Errorf("%s: succeeded", name)
+		}
+		if _, err := os.Stat(dsn); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: a failed command left %s behind (%v)", name, dsn, err)
+		}
+	}
+}
+
+// seed - reads .jsonl from standard input.
+func TestSeedFromStdin(t *testing.T) {
+	useTempStore(t)
+	jsonl, err := runOutput(t, "", "generate", "--customers", "50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runOutput(t, jsonl, "seed", "--config", repoConfig, "-")
+	if err != nil || !strings.Contains(out, "-: 50 read: 50 added") {
+		t.Fatalf("seed -: %v\n%s", err, out)
+	}
+	_, err = runOutput(t, "{\"externalCustomerId\":\"X\",\"phones\":7}\n", "seed", "--config", repoConfig, "-")
+	if err == nil || !strings.Contains(err.Error(), "stdin.jsonl:1: phones: want an array") {
+		t.Errorf("a bad record on stdin: %v", err)
+	}
+}
+
+// seed --replace deletes the customers the files do not name, reports every count, and with a
+// bad record changes nothing; tombstones and duplicates behave as SPEC §8 says.
+func TestSeedReplaceAndTombstones(t *testing.T) {
+	useTempStore(t)
+	all := writeFile(t, "all.jsonl", `{"externalCustomerId":"C-1","name":"Ada"}
+{"externalCustomerId":"C-2","name":"Grace"}
+{"externalCustomerId":"C-3","name":"Alan"}
+`)
+	if err := run(t, "seed", "--config", repoConfig, all); err != nil {
+		t.Fatal(err)
+	}
+	truth := writeFile(t, "truth.jsonl", `{"externalCustomerId":"C-1","name":"Ada"}
+{"externalCustomerId":"C-2","name":"Grace Hopper"}
+{"externalCustomerId":"C-4","name":"Barbara"}
+`)
+	badTruth := writeFile(t, "bad.jsonl", `{"externalCustomerId":"C-9","phones":7}`)
+	if _, err := runOutput(t, "", "seed", "--config", repoConfig, "--replace", truth, badTruth); err == nil {
+		t.Fatal("a replace with a bad record succeeded")
+	}
+	out, err := runOutput(t, "", "seed", "--config", repoConfig, "--replace", truth)
+	if err != nil || !strings.Contains(out, "3 read: 1 added, 1 changed, 1 unchanged, 1 deleted") {
+		t.Fatalf("replace: %v\n%s", err, out)
+	}
+	out, err = runOutput(t, "", "seed", "--config", repoConfig, writeFile(t, "t.jsonl", `{"externalCustomerId":"C-4","deleted":true}
+{"externalCustomerId":"C-404","deleted":true}`))
+	if err != nil || !strings.Contains(out, "2 read: 0 added, 0 changed, 0 unchanged, 1 deleted") || !strings.Contains(out, "1 tombstones named no stored customer: C-404") {
+		t.Fatalf("tombstones: %v\n%s", err, out)
+	}
+	_, err = runOutput(t, "", "seed", "--config", repoConfig, truth, writeFile(t, "again.jsonl", `{"externalCustomerId":"C-1","name":"Twice"}`))
+	if err == nil || !strings.Contains(err.Error(), "again.jsonl:1") || !strings.Contains(err.Error(), "truth.jsonl:1") {
+		t.Errorf("a customer in two files: %v; want both places named", err)
+	}
+	out, err = runOutput(t, "", "export", "--config", repoConfig)
+	if err != nil || strings.Count(out, "externalCustomerId") != 2 || !strings.Contains(out, "Grace Hopper") {
+		t.Errorf("after all that the store holds:\n%s", out)
+	}
+}
+
+func TestDeleteCommand(t *testing.T) {
+	useTempStore(t)
+	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/demo.json"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runOutput(t, "", "delete", "--config", repoConfig, "C-1001", "C-1002", "C-NOPE")
+	if err != nil || !strings.Contains(out, "2 deleted") || !strings.Contains(out, "not found (nothing to delete): C-NOPE") {
+		t.Fatalf("delete: %v\n%s", err, out)
+	}
+	out, err = runOutput(t, "", "delete", "--config", repoConfig, "C-1003", "C-1003")
+	if err == nil || !strings.Contains(err.Error(), "argument 2") || !strings.Contains(err.Error(), "nothing deleted") {
+		t.Errorf("an id named twice: %v\n%s", err, out)
+	}
+	if _, err = runOutput(t, "", "delete", "--config", repoConfig, "C-1003", " "); err == nil || !strings.Contains(err.Error(), "argument 2: an empty externalCustomerId") {
+		t.Errorf("an empty id: %v", err)
+	}
+	out, _ = runOutput(t, "", "export", "--config", repoConfig)
+	if strings.Contains(out, `"C-1001"`) || strings.Contains(out, `"C-1002"`) || strings.Count(out, "\n") != 28 {
+		t.Errorf("export after deleting two of 30:\n%s", out)
 	}
 }
 
@@ -72,7 +167,7 @@ func TestGenerateSeedsCleanly(t *testing.T) {
 		t.Error("generate is not deterministic for the same flags")
 	}
 	out, err := runOutput(t, "", "seed", "--config", repoConfig, writeFile(t, "gen.jsonl", jsonl))
-	if err != nil || !strings.Contains(out, "200 read, 200 written") {
+	if err != nil || !strings.Contains(out, "200 read: 200 added") {
 		t.Fatalf("generated data does not seed: %v\n%s", err, out)
 	}
 }

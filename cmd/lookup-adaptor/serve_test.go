@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,4 +126,64 @@ func waitForStatus(t *testing.T, url string, status int) {
 		}
 	}
 	t.Fatalf("%s answered %d, not %d, for five seconds", url, got, status)
+}
+
+// While serve answers lookups, seed --replace and delete write the same database (as another
+// process would): every lookup keeps answering 200.
+func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, _ := startServe(t, ctx)
+	body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
+	stop := make(chan struct{})
+	failures := make(chan string, 100)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
+				if err != nil {
+					failures <- err.Error()
+					return
+				}
+				req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
+				req.Header = sr.Header
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					failures <- err.Error()
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failures <- resp.Status
+					return
+				}
+			}
+		}()
+	}
+	subset := writeFile(t, "subset.jsonl", `{"externalCustomerId":"C-1001","name":"Ada Lovelace"}`)
+	for i := 0; i < 3; i++ {
+		for _, args := range [][]string{
+			{"seed", "--config", repoConfig, "--replace", subset},
+			{"delete", "--config", repoConfig, "C-1001"},
+			{"seed", "--config", repoConfig, "../../testdata/seed/"},
+		} {
+			if err := run(t, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(failures)
+	for f := range failures {
+		t.Errorf("a lookup during the writes: %s", f)
+	}
 }

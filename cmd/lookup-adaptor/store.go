@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -35,9 +34,9 @@ var backends = map[string]backend{
 	// (comma-separated) in store.dsn.
 	"memory": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool, _ *zap.Logger) (store.Store, error) {
 		m := memory.New(norm)
-		for _, f := range splitList([]string{cfg.Store.DSN}) {
-			if err := loadFile(ctx, m, f, nil); err != nil {
-				return nil, err
+		if files := splitList([]string{cfg.Store.DSN}); len(files) > 0 {
+			if err := loadFiles(ctx, nil, m, files, store.LoadOptions{}, nil); err != nil {
+				return nil, fmt.Errorf("store.dsn: %w", err)
 			}
 		}
 		return m, nil
@@ -71,7 +70,7 @@ func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (
 	if m, ok := st.(store.Migrator); ok {
 		n, err := m.Migrate(ctx)
 		if err != nil {
-			closeStore(st)
+			abandonStore(st)
 			return nil, nil, err
 		}
 		if n > 0 {
@@ -88,28 +87,32 @@ func closeStore(st store.Store) {
 	}
 }
 
-// loadFile seeds one file into l, all or nothing, reporting progress to p when not nil.
-func loadFile(ctx context.Context, l store.Loader, name string, p *progress) error {
-	f, err := os.Open(name)
+// abandonStore closes st after a command failed; a store that can (SQLite) removes the database
+// file the command created, so that no half-made store is left for serve.
+func abandonStore(st store.Store) {
+	if a, ok := st.(interface{ Abandon() error }); ok {
+		_ = a.Abandon()
+		return
+	}
+	closeStore(st)
+}
+
+// withStore opens the configured store (creating it if missing when create is set), runs fn,
+// and closes it; if fn fails, a database file this command created is removed again.
+func withStore(cmd *cobra.Command, load configLoader, create bool, fn func(*Config, store.Store) error) error {
+	cfg, err := load(cmd)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	var r io.Reader = f
-	if p != nil {
-		r = p.reader(name, f)
-	}
-	records := store.Prefetch(store.ReadSeed(r, name), 1024)
-	if p != nil {
-		records = p.track(records)
-	}
-	stats, err := l.Load(ctx, records)
-	if p != nil {
-		p.done(stats, err)
-	}
+	st, _, err := openStore(cmd.Context(), cfg, zap.NewNop(), create)
 	if err != nil {
-		return fmt.Errorf("%s: nothing written:\n%w", name, err)
+		return err
 	}
+	if err := fn(cfg, st); err != nil {
+		abandonStore(st)
+		return err
+	}
+	closeStore(st)
 	return nil
 }
 

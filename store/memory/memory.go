@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,9 +20,10 @@ import (
 
 // Compile-time checks that Store provides the contract and its optional abilities.
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Loader = (*Store)(nil)
-	_ store.Pinger = (*Store)(nil)
+	_ store.Store    = (*Store)(nil)
+	_ store.Loader   = (*Store)(nil)
+	_ store.Pinger   = (*Store)(nil)
+	_ store.Exporter = (*Store)(nil)
 )
 
 // entry is a customer with the keys it is found by.
@@ -146,7 +149,7 @@ func (s *Store) Customer(ctx context.Context, externalID string, maxTransactions
 
 // Load implements store.Loader: the new customers replace the old map only if every record
 // was good.
-func (s *Store) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
+func (s *Store) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
 	var stats store.LoadStats
 	var errs []error
 	s.loadMu.Lock()
@@ -155,34 +158,79 @@ func (s *Store) Load(ctx context.Context, records store.Records) (store.LoadStat
 	if err != nil {
 		return stats, err
 	}
-	next := make(map[string]*entry, len(old))
-	for id, e := range old {
-		next[id] = e
-	}
-	for c, err := range records {
+	next := maps.Clone(old)
+	seen := make(map[string]string) // external id → place of the record naming it
+	for r, err := range records {
+		if err == nil {
+			if first, dup := seen[r.Customer.ExternalID]; dup {
+				err = store.DuplicateError(r, first)
+			}
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		stats.Read++
-		e := &entry{customer: c}
-		e.keys = s.norm.Keys(&e.customer)
-		e.fingerprint = store.Fingerprint(&e.customer)
-		if prev, ok := next[c.ExternalID]; ok && prev.fingerprint == e.fingerprint {
-			stats.Unchanged++
+		id := r.Customer.ExternalID
+		seen[id] = r.Place
+		prev, stored := next[id]
+		if r.Deleted {
+			if stored {
+				delete(next, id)
+				stats.Deleted++
+			} else {
+				stats.Tombstone(id)
+			}
 			continue
 		}
-		next[c.ExternalID] = e
-		stats.Written++
+		e := &entry{customer: r.Customer}
+		e.keys = s.norm.Keys(&e.customer)
+		e.fingerprint = store.Fingerprint(&e.customer)
+		switch {
+		case !stored:
+			stats.Added++
+		case prev.fingerprint == e.fingerprint:
+			stats.Unchanged++
+			continue
+		default:
+			stats.Changed++
+		}
+		next[id] = e
 	}
 	if len(errs) > 0 {
 		return store.LoadStats{}, errors.Join(errs...)
+	}
+	if opts.Replace {
+		for id := range next {
+			if _, named := seen[id]; !named {
+				delete(next, id)
+				stats.Deleted++
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return store.LoadStats{}, fmt.Errorf("memory: %w", err)
 	}
 	s.byID.Store(&next)
 	return stats, nil
+}
+
+// Export implements store.Exporter, from the map current when it is called.
+func (s *Store) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
+	return func(yield func(store.Customer, error) bool) {
+		m, err := s.snapshot(ctx)
+		if err != nil {
+			yield(store.Customer{}, err)
+			return
+		}
+		for _, id := range slices.Sorted(maps.Keys(m)) {
+			c := m[id].customer
+			c.Transactions = transactions.Newest(slices.Clone(c.Transactions), -1)
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
 }
 
 func withoutTransactions(c store.Customer) store.Customer {

@@ -1,6 +1,8 @@
 package memory_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -8,10 +10,28 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	norm, err := store.NewNormalizer("US")
+var norm = func() *store.Normalizer {
+	n, err := store.NewNormalizer("US")
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	storetest.Run(t, func(*testing.T) storetest.Backend { return memory.New(norm) })
+	return n
+}()
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, storetest.Loaded(func(*testing.T) store.Store { return memory.New(norm) }))
+}
+
+// readOnly is a store that cannot be loaded, as a CRM behind an API is: the suite runs its
+// lookup tests against it and skips the loading ones.
+type readOnly struct{ store.Store }
+
+func TestConformanceReadOnly(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		m := memory.New(norm)
+		if _, err := m.Load(context.Background(), store.ReadSeed(strings.NewReader(storetest.Fixture), "fixture.jsonl"), store.LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return readOnly{m}
+	})
 }

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,10 +156,10 @@ func searchConds(q store.Search) []cond {
 	if q.Phone != "" {
 		conds = append(conds, cond{"customer_phones", "phone = ?", []any{q.Phone}})
 	}
-	for _, f := range sortedKeys(q.Identifiers) {
+	for _, f := range slices.Sorted(maps.Keys(q.Identifiers)) {
 		conds = append(conds, cond{"transaction_identifiers", "field = ? AND value = ?", []any{f, q.Identifiers[f]}})
 	}
-	for _, n := range sortedKeys(q.Attributes) {
+	for _, n := range slices.Sorted(maps.Keys(q.Attributes)) {
 		conds = append(conds, cond{"customer_attributes", "name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
 	}
 	// A name prefix can match a large share of all customers, so it comes last.
@@ -234,21 +237,41 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	return cs, nil
 }
 
-// customerQuery reads a customer and its newest transactions as one row, so a concurrent load
-// cannot mix two versions and the transactions cross cgo once. seq is the rank newest first, so
-// seq < limit caps them; each is "type US sort_time US wire", joined by RS (JSON text never
-// holds a raw control character, so neither separator can occur inside one).
-const customerQuery = `SELECT ` + customerColumns + `,
-	(SELECT group_concat(t.type || char(31) || t.sort_time || char(31) || t.wire, char(30) ORDER BY t.seq)
-	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs
-	FROM customers c WHERE c.external_id = ?`
+// txsColumn selects a customer's newest transactions (seq < ?) as one column, so a customer and
+// its transactions are read in one statement — a concurrent load cannot mix two versions — and
+// cross cgo once. seq is the rank newest first; each is "type US sort_time US wire", joined by
+// RS (JSON text never holds a raw control character, so neither separator can occur inside
+// one).
+const txsColumn = `(SELECT group_concat(t.type || char(31) || t.sort_time || char(31) || t.wire, char(30) ORDER BY t.seq)
+	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs`
+
+// customerQuery reads a customer and its newest transactions as one row.
+const customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c WHERE c.external_id = ?`
+
+// exportQuery reads every customer with all its transactions, in external id order.
+const exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c ORDER BY c.external_id`
+
+// fullRow is a customers row with its transactions column.
+type fullRow struct {
+	row
+	Txs sql.NullString `db:"txs"`
+}
+
+// customer decodes the row and its transactions.
+func (r *fullRow) customer() (store.Customer, error) {
+	c, err := r.row.customer()
+	if err != nil {
+		return c, err
+	}
+	if c.Transactions, err = splitTransactions(r.Txs.String); err != nil {
+		return c, fmt.Errorf("customer %s transactions: %w", r.ExternalID, err)
+	}
+	return c, nil
+}
 
 // Customer implements store.Store.
 func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
-	var r struct {
-		row
-		Txs sql.NullString `db:"txs"`
-	}
+	var r fullRow
 	err := db.r.GetContext(ctx, &r, customerQuery, maxTransactions, externalID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Customer{}, fmt.Errorf("sqlite: %w", store.ErrNotFound)
@@ -260,10 +283,42 @@ func (db *file) Customer(ctx context.Context, externalID string, maxTransactions
 	if err != nil {
 		return c, fmt.Errorf("sqlite: customer: %w", err)
 	}
-	if c.Transactions, err = splitTransactions(r.Txs.String); err != nil {
-		return c, fmt.Errorf("sqlite: customer %s transactions: %w", externalID, err)
-	}
 	return c, nil
+}
+
+// export yields every customer from one read transaction, so that the view is consistent.
+func (db *file) export(ctx context.Context, yield func(store.Customer, error) bool) {
+	fail := func(err error) { yield(store.Customer{}, fmt.Errorf("sqlite: export: %w", err)) }
+	tx, err := db.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	rows, err := tx.QueryxContext(ctx, exportQuery, math.MaxInt32)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r fullRow
+		if err := rows.StructScan(&r); err != nil {
+			fail(err)
+			return
+		}
+		c, err := r.customer()
+		if err != nil {
+			fail(err)
+			return
+		}
+		if !yield(c, nil) {
+			return
+		}
+	}
+	if err := rows.Err(); err != nil {
+		fail(err)
+	}
 }
 
 // splitTransactions parses customerQuery's txs column.
@@ -291,33 +346,6 @@ type txRow struct {
 	Wire     string `db:"wire"`
 }
 
-// readTransactions returns a customer's transactions newest first; limit < 0 means all.
-func readTransactions(ctx context.Context, q sqlxQueryer, customerID int64, limit int) ([]transactions.Transaction, error) {
-	var rows []txRow
-	if err := q.SelectContext(ctx, &rows, "SELECT type, sort_time, wire FROM transactions WHERE customer_id = ? ORDER BY seq LIMIT ?", customerID, limit); err != nil {
-		return nil, err
-	}
-	out := make([]transactions.Transaction, len(rows))
-	for i, r := range rows {
-		out[i] = r.transaction()
-	}
-	return out, nil
-}
-
 func (r txRow) transaction() transactions.Transaction {
 	return transactions.Load(transactions.Type(r.Type), time.UnixMicro(r.SortTime).UTC(), []byte(r.Wire))
-}
-
-// sqlxQueryer is what readTransactions needs of a *sqlx.Tx or *sqlx.DB.
-type sqlxQueryer interface {
-	SelectContext(ctx context.Context, dest any, query string, args ...any) error
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

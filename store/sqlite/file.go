@@ -39,7 +39,7 @@ func openFile(ctx context.Context, path, params string, opts Options) (*file, er
 	if opts.Create {
 		mode = "rwc"
 	}
-	w, err := connect(ctx, path, params, "mode="+mode+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536", 1)
+	w, err := connect(ctx, path, params, "mode="+mode+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536&_secure_delete=on", 1)
 	if err != nil {
 		return nil, err
 	}

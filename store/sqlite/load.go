@@ -15,69 +15,116 @@ import (
 // maxLoadErrors bounds how many bad records one Load reports before it stops reading.
 const maxLoadErrors = 20
 
-// keyTables lists, per kind of key, the statements that add and remove one index row.
-var keyTables = struct{ insert, delete map[string]string }{
-	insert: map[string]string{
+// loadSQL are the statements of a Load, prepared once per Load as the fields of a loader.
+var loadSQL = struct {
+	seenTable, find, add, update, addTx, remember, firstPlace, unnamed string
+	insertKey                                                          map[string]string
+	dropByCustomer                                                     []string
+}{
+	find:   "SELECT id, fingerprint FROM customers WHERE external_id = ?",
+	add:    "INSERT INTO customers (external_id, name, address, details, fingerprint) VALUES (?, ?, ?, ?, ?)",
+	update: "UPDATE customers SET name = ?, address = ?, details = ?, fingerprint = ? WHERE id = ?",
+	addTx:  "INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES (?, ?, ?, ?, ?)",
+	// load_seen holds the external ids this Load has named, with where: duplicates are found
+	// there, and so are the customers a replacing Load removes.
+	seenTable:  "CREATE TEMP TABLE load_seen (external_id TEXT PRIMARY KEY, place TEXT NOT NULL) WITHOUT ROWID",
+	remember:   "INSERT OR IGNORE INTO temp.load_seen (external_id, place) VALUES (?, ?)",
+	firstPlace: "SELECT place FROM temp.load_seen WHERE external_id = ?",
+	unnamed:    "SELECT id FROM customers WHERE external_id NOT IN (SELECT external_id FROM temp.load_seen)",
+	insertKey: map[string]string{
 		"email": "INSERT OR IGNORE INTO customer_emails (email, customer_id) VALUES (?, ?)",
 		"phone": "INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)",
 		"word":  "INSERT OR IGNORE INTO customer_name_words (word, customer_id) VALUES (?, ?)",
 		"attr":  "INSERT OR IGNORE INTO customer_attributes (name, value, customer_id) VALUES (?, ?, ?)",
 		"ident": "INSERT OR IGNORE INTO transaction_identifiers (field, value, customer_id) VALUES (?, ?, ?)",
 	},
-	delete: map[string]string{
-		"email": "DELETE FROM customer_emails WHERE email = ? AND customer_id = ?",
-		"phone": "DELETE FROM customer_phones WHERE phone = ? AND customer_id = ?",
-		"word":  "DELETE FROM customer_name_words WHERE word = ? AND customer_id = ?",
-		"attr":  "DELETE FROM customer_attributes WHERE name = ? AND value = ? AND customer_id = ?",
-		"ident": "DELETE FROM transaction_identifiers WHERE field = ? AND value = ? AND customer_id = ?",
+	// Everything a customer has besides its customers row, by customer_id.
+	dropByCustomer: []string{
+		"DELETE FROM customer_emails WHERE customer_id = ?",
+		"DELETE FROM customer_phones WHERE customer_id = ?",
+		"DELETE FROM customer_name_words WHERE customer_id = ?",
+		"DELETE FROM customer_attributes WHERE customer_id = ?",
+		"DELETE FROM transaction_identifiers WHERE customer_id = ?",
+		"DELETE FROM transactions WHERE customer_id = ?",
 	},
 }
 
+// dropCustomer removes the customers row itself, after dropByCustomer.
+const dropCustomer = "DELETE FROM customers WHERE id = ?"
+
 // loader holds one Load's transaction and prepared statements.
 type loader struct {
-	db     *file
-	tx     *sqlx.Tx
-	stmts  map[string]*sqlx.Stmt
-	insert map[string]*sqlx.Stmt
-	delete map[string]*sqlx.Stmt
+	norm *store.Normalizer
+	tx   *sqlx.Tx
+
+	find, add, update, addTx, remember, firstPlace, dropRow *sqlx.Stmt
+	insertKey                                               map[string]*sqlx.Stmt
+	dropByCustomer                                          []*sqlx.Stmt
 }
 
-var loaderSQL = map[string]string{
-	"find":   "SELECT id, fingerprint FROM customers WHERE external_id = ?",
-	"old":    "SELECT c.id, c.external_id, c.name, c.address, c.details FROM customers c WHERE c.id = ?",
-	"add":    "INSERT INTO customers (external_id, name, address, details, fingerprint) VALUES (?, ?, ?, ?, ?)",
-	"update": "UPDATE customers SET name = ?, address = ?, details = ?, fingerprint = ? WHERE id = ?",
-	"dropTx": "DELETE FROM transactions WHERE customer_id = ?",
-	"addTx":  "INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES (?, ?, ?, ?, ?)",
+// prepare prepares every statement of the loader inside its transaction.
+func (l *loader) prepare(ctx context.Context) error {
+	var errs []error
+	prep := func(q string) *sqlx.Stmt {
+		st, err := l.tx.PreparexContext(ctx, q)
+		errs = append(errs, err)
+		return st
+	}
+	l.find, l.add, l.update, l.addTx = prep(loadSQL.find), prep(loadSQL.add), prep(loadSQL.update), prep(loadSQL.addTx)
+	l.remember, l.firstPlace, l.dropRow = prep(loadSQL.remember), prep(loadSQL.firstPlace), prep(dropCustomer)
+	l.insertKey = make(map[string]*sqlx.Stmt, len(loadSQL.insertKey))
+	for name, q := range loadSQL.insertKey {
+		l.insertKey[name] = prep(q)
+	}
+	for _, q := range loadSQL.dropByCustomer {
+		l.dropByCustomer = append(l.dropByCustomer, prep(q))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	return nil
 }
 
 // Load implements store.Loader: all records in one write transaction, committed only if every
 // record was good. Reading goes on past a bad record (writing nothing more) so that up to
-// maxLoadErrors bad records are reported together.
-func (db *file) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
+// maxLoadErrors bad records are reported together. With SQLite's secure_delete on, what a Load
+// removes is overwritten in the file, and the WAL is truncated after a Load that removed
+// anything, so no copy of a deleted customer stays behind.
+func (db *file) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
+	stats, err := db.load(ctx, records, opts)
+	if err != nil {
+		return store.LoadStats{}, err
+	}
+	if stats.Deleted > 0 || stats.Changed > 0 {
+		// Best effort: with readers busy on older snapshots the WAL cannot be truncated yet,
+		// and the next checkpoint (at the latest, the last connection's close) overwrites it.
+		_, _ = db.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	return stats, nil
+}
+
+func (db *file) load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
 	var stats store.LoadStats
 	tx, err := db.w.BeginTxx(ctx, nil)
 	if err != nil {
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	l := &loader{db: db, tx: tx, stmts: map[string]*sqlx.Stmt{}, insert: map[string]*sqlx.Stmt{}, delete: map[string]*sqlx.Stmt{}}
-	for _, group := range []struct {
-		sql  map[string]string
-		into map[string]*sqlx.Stmt
-	}{{loaderSQL, l.stmts}, {keyTables.insert, l.insert}, {keyTables.delete, l.delete}} {
-		for name, q := range group.sql {
-			st, err := tx.PreparexContext(ctx, q)
-			if err != nil {
-				return stats, fmt.Errorf("sqlite: load: prepare: %w", err)
-			}
-			defer st.Close()
-			group.into[name] = st
-		}
+	// The table lives as long as the Load: created in its transaction, dropped before commit.
+	if _, err := tx.ExecContext(ctx, loadSQL.seenTable); err != nil {
+		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
+	l := &loader{norm: db.norm, tx: tx}
+	if err := l.prepare(ctx); err != nil {
+		return stats, fmt.Errorf("sqlite: load: %w", err)
+	}
+	defer l.close()
 
 	var errs []error
-	for c, err := range records {
+	for r, err := range records {
+		if err == nil {
+			err = l.rememberRecord(ctx, r)
+		}
 		if err != nil {
 			if errs = append(errs, err); len(errs) >= maxLoadErrors {
 				errs = append(errs, fmt.Errorf("stopped after %d bad records", maxLoadErrors))
@@ -89,12 +136,21 @@ func (db *file) Load(ctx context.Context, records store.Records) (store.LoadStat
 		if len(errs) > 0 {
 			continue
 		}
-		if err := l.upsert(ctx, &c, &stats); err != nil {
-			return store.LoadStats{}, fmt.Errorf("sqlite: load customer %s: %w", c.ExternalID, err)
+		if err := l.apply(ctx, r, &stats); err != nil {
+			return store.LoadStats{}, fmt.Errorf("sqlite: load customer %s: %w", r.Customer.ExternalID, err)
 		}
 	}
 	if len(errs) > 0 {
 		return store.LoadStats{}, errors.Join(errs...)
+	}
+	if opts.Replace {
+		if err := l.removeUnnamed(ctx, &stats); err != nil {
+			return store.LoadStats{}, fmt.Errorf("sqlite: load: replace: %w", err)
+		}
+	}
+	l.close()
+	if _, err := tx.ExecContext(ctx, "DROP TABLE temp.load_seen"); err != nil {
+		return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return store.LoadStats{}, fmt.Errorf("sqlite: load: commit: %w", err)
@@ -102,74 +158,128 @@ func (db *file) Load(ctx context.Context, records store.Records) (store.LoadStat
 	return stats, nil
 }
 
-// upsert writes one customer unless an identical one is stored already.
-func (l *loader) upsert(ctx context.Context, c *store.Customer, stats *store.LoadStats) error {
-	keys := l.db.norm.Keys(c)
+// close releases the prepared statements; closing twice is harmless.
+func (l *loader) close() {
+	for _, st := range append([]*sqlx.Stmt{l.find, l.add, l.update, l.addTx, l.remember, l.firstPlace, l.dropRow}, l.dropByCustomer...) {
+		if st != nil {
+			st.Close()
+		}
+	}
+	for _, st := range l.insertKey {
+		st.Close()
+	}
+}
+
+// rememberRecord notes that r names its customer, and fails if an earlier record did.
+func (l *loader) rememberRecord(ctx context.Context, r store.Record) error {
+	res, err := l.remember.ExecContext(ctx, r.Customer.ExternalID, r.Place)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var first string
+	if err := l.firstPlace.GetContext(ctx, &first, r.Customer.ExternalID); err != nil {
+		return err
+	}
+	return store.DuplicateError(r, first)
+}
+
+// apply writes one record: a tombstone removes its customer; a customer is added, changed, or
+// left alone when identical.
+func (l *loader) apply(ctx context.Context, r store.Record, stats *store.LoadStats) error {
+	c := &r.Customer
+	var id int64
+	var oldFP string
+	err := l.find.QueryRowxContext(ctx, c.ExternalID).Scan(&id, &oldFP)
+	stored := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if r.Deleted {
+		if !stored {
+			stats.Tombstone(c.ExternalID)
+			return nil
+		}
+		stats.Deleted++
+		return l.remove(ctx, id)
+	}
+	keys := l.norm.Keys(c)
 	c.Transactions = transactions.Newest(c.Transactions, -1)
 	fp := store.Fingerprint(c)
 	det := encodeDetails(c)
-	var id int64
-	var oldFP string
-	err := l.stmts["find"].QueryRowxContext(ctx, c.ExternalID).Scan(&id, &oldFP)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		res, err := l.stmts["add"].ExecContext(ctx, c.ExternalID, c.Name, c.Address, det, fp)
+	case !stored:
+		res, err := l.add.ExecContext(ctx, c.ExternalID, c.Name, c.Address, det, fp)
 		if err != nil {
 			return err
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-	case err != nil:
-		return err
+		stats.Added++
 	case oldFP == fp:
 		stats.Unchanged++
 		return nil
 	default:
-		if err := l.removeKeys(ctx, id); err != nil {
+		if err := l.dropRows(ctx, id); err != nil {
 			return err
 		}
-		if _, err := l.stmts["update"].ExecContext(ctx, c.Name, c.Address, det, fp, id); err != nil {
+		if _, err := l.update.ExecContext(ctx, c.Name, c.Address, det, fp, id); err != nil {
 			return err
 		}
+		stats.Changed++
 	}
-	if err := l.writeKeys(ctx, l.insert, id, keys); err != nil {
+	if err := l.writeKeys(ctx, id, keys); err != nil {
 		return err
 	}
 	for seq, tx := range c.Transactions {
-		if _, err := l.stmts["addTx"].ExecContext(ctx, id, seq, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
+		if _, err := l.addTx.ExecContext(ctx, id, seq, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
 			return err
 		}
 	}
-	stats.Written++
 	return nil
 }
 
-// removeKeys deletes a stored customer's index rows and transactions, finding the rows by the
-// keys of the stored version, so no index on customer_id is needed.
-func (l *loader) removeKeys(ctx context.Context, id int64) error {
-	var r row
-	if err := l.stmts["old"].GetContext(ctx, &r, id); err != nil {
+// removeUnnamed removes every customer no record of this Load named.
+func (l *loader) removeUnnamed(ctx context.Context, stats *store.LoadStats) error {
+	var ids []int64
+	if err := l.tx.SelectContext(ctx, &ids, loadSQL.unnamed); err != nil {
 		return err
 	}
-	old, err := r.customer()
-	if err != nil {
+	for _, id := range ids {
+		if err := l.remove(ctx, id); err != nil {
+			return err
+		}
+	}
+	stats.Deleted += len(ids)
+	return nil
+}
+
+// remove deletes a customer: every index row and transaction, then the customer itself.
+func (l *loader) remove(ctx context.Context, id int64) error {
+	if err := l.dropRows(ctx, id); err != nil {
 		return err
 	}
-	if old.Transactions, err = readTransactions(ctx, l.tx, id, -1); err != nil {
-		return err
-	}
-	if err := l.writeKeys(ctx, l.delete, id, l.db.norm.Keys(&old)); err != nil {
-		return err
-	}
-	_, err = l.stmts["dropTx"].ExecContext(ctx, id)
+	_, err := l.dropRow.ExecContext(ctx, id)
 	return err
 }
 
-// writeKeys runs one statement of stmts (insert or delete) per key of the customer.
-func (l *loader) writeKeys(ctx context.Context, stmts map[string]*sqlx.Stmt, id int64, k store.Keys) error {
+// dropRows deletes a customer's index rows and transactions by customer_id.
+func (l *loader) dropRows(ctx context.Context, id int64) error {
+	for _, st := range l.dropByCustomer {
+		if _, err := st.ExecContext(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeKeys adds one index row per key of the customer.
+func (l *loader) writeKeys(ctx context.Context, id int64, k store.Keys) error {
 	exec := func(name string, args ...any) error {
-		_, err := stmts[name].ExecContext(ctx, append(args, id)...)
+		_, err := l.insertKey[name].ExecContext(ctx, append(args, id)...)
 		return err
 	}
 	for _, e := range k.Emails {

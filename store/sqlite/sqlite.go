@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,7 @@ var (
 	_ store.Loader   = (*DB)(nil)
 	_ store.Pinger   = (*DB)(nil)
 	_ store.Migrator = (*DB)(nil)
+	_ store.Exporter = (*DB)(nil)
 )
 
 // Options configure Open.
@@ -64,6 +66,9 @@ type DB struct {
 	mu sync.RWMutex // held for reading by every call on f; for writing to swap f
 	f  *file
 
+	created    bool   // Open made the file
+	createdDir string // the directory Open made for it, if any
+
 	checkMu sync.Mutex // one file check at a time; guards problem
 	problem error      // what the last check found wrong, to log only changes
 	stop    chan struct{}
@@ -76,12 +81,17 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if path == "" || path == ":memory:" {
 		return nil, errors.New("sqlite: store.dsn must name a database file")
 	}
+	created, createdDir := false, ""
 	if _, err := os.Stat(path); err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("sqlite: database %s: %w", path, err)
 		}
+		created = true
 		if !opts.Create {
 			return nil, fmt.Errorf("sqlite: database %s does not exist; create it with `lookup-adaptor migrate` or load it with `lookup-adaptor seed`", path)
+		}
+		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
+			createdDir = filepath.Dir(path)
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
@@ -94,7 +104,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{opts: opts, path: path, params: params, f: f, stop: make(chan struct{}), stopped: make(chan struct{})}
+	db := &DB{opts: opts, path: path, params: params, f: f, created: created, createdDir: createdDir, stop: make(chan struct{}), stopped: make(chan struct{})}
 	go db.watch()
 	return db, nil
 }
@@ -133,10 +143,19 @@ func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions i
 }
 
 // Load implements store.Loader.
-func (db *DB) Load(ctx context.Context, records store.Records) (store.LoadStats, error) {
+func (db *DB) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
 	f, done := db.use()
 	defer done()
-	return f.Load(ctx, records)
+	return f.Load(ctx, records, opts)
+}
+
+// Export implements store.Exporter.
+func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
+	return func(yield func(store.Customer, error) bool) {
+		f, done := db.use()
+		defer done()
+		f.export(ctx, yield)
+	}
 }
 
 // Migrate applies the embedded migrations the database lacks, each in its own transaction, and
@@ -156,6 +175,24 @@ func (db *DB) Ping(ctx context.Context) error {
 	f, done := db.use()
 	defer done()
 	return f.ping(ctx)
+}
+
+// Abandon closes the database and, if this Open created its file, removes the file again, so
+// that a command that failed leaves no new database behind (which serve would then serve).
+func (db *DB) Abandon() error {
+	err := db.Close()
+	if !db.created {
+		return err
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		if rmErr := os.Remove(db.path + suffix); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			err = errors.Join(err, rmErr)
+		}
+	}
+	if db.createdDir != "" {
+		_ = os.Remove(db.createdDir) // only if still empty; a directory in use stays
+	}
+	return err
 }
 
 // Close stops watching the file and closes the database.

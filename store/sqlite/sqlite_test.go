@@ -17,12 +17,18 @@ import (
 // open creates a migrated database in a temporary directory, closed when the test ends.
 func open(t *testing.T) *sqlite.DB {
 	t.Helper()
+	return openAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+// openAt creates a migrated database at path, closed when the test ends.
+func openAt(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
 	norm, err := store.NewNormalizer("US")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, sqlite.Options{DSN: filepath.Join(t.TempDir(), "test.db"), Normalizer: norm, Create: true})
+	db, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm, Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +40,7 @@ func open(t *testing.T) *sqlite.DB {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Backend { return open(t) })
+	storetest.Run(t, storetest.Loaded(func(t *testing.T) store.Store { return open(t) }))
 }
 
 func TestOpenMissingDatabase(t *testing.T) {
@@ -77,7 +83,7 @@ func TestManyCandidates(t *testing.T) {
 		fmt.Fprintf(&seed, `{"externalCustomerId":"M-%04d","name":"Mass Mailer","emails":["shared@example.com"],"customAttributes":{"tier":"gold"}}`+"\n", i)
 	}
 	seed.WriteString(`{"externalCustomerId":"Z-1","name":"Zed","emails":["shared@example.com"],"phones":["+1 415 555 0100"]}` + "\n")
-	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed.String()), "many.jsonl")); err != nil {
+	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed.String()), "many.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "Z-1 M-0001 M-0002"
@@ -101,4 +107,46 @@ func ids(cs []store.Customer) string {
 		out = append(out, c.ExternalID)
 	}
 	return strings.Join(out, " ")
+}
+
+// A deleted customer's data is overwritten in the database file and gone from its WAL, since
+// seeds carry personal data; so is the old version of a changed one.
+func TestDeletedCustomerIsErased(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "erase.db")
+	db := openAt(t, path)
+	ctx := context.Background()
+	secrets := []string{"erase-me-7f3a@example.com", "Zebulon Quuxworth", "+14155550777", "SECRET-ORDER-991", "old-mail-5c2e@example.com"}
+	seed := `{"externalCustomerId":"C-ERASE","name":"Zebulon Quuxworth","emails":["erase-me-7f3a@example.com"],"phones":["+1 415 555 0777"],"transactions":[{"type":"ORDER","orderNumber":"SECRET-ORDER-991"}]}
+{"externalCustomerId":"C-KEEP","name":"Kept Person","emails":["old-mail-5c2e@example.com"]}
+`
+	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed), "e.jsonl"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fileHolds := func(s string) bool {
+		for _, p := range []string{path, path + "-wal"} {
+			b, err := os.ReadFile(p)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), s) {
+				return true
+			}
+		}
+		return false
+	}
+	if !fileHolds("Zebulon Quuxworth") {
+		t.Fatal("the test cannot see loaded data in the files at all")
+	}
+	change := `{"externalCustomerId":"C-ERASE","deleted":true}
+{"externalCustomerId":"C-KEEP","name":"Kept Person","emails":["new-mail@example.com"]}
+`
+	stats, err := db.Load(ctx, store.ReadSeed(strings.NewReader(change), "d.jsonl"), store.LoadOptions{})
+	if err != nil || stats.Deleted != 1 || stats.Changed != 1 {
+		t.Fatalf("delete: %+v %v", stats, err)
+	}
+	for _, s := range secrets {
+		if fileHolds(s) {
+			t.Errorf("%q is still in the database file or its WAL after the delete", s)
+		}
+	}
 }

@@ -28,7 +28,7 @@ func build(t *testing.T, path, id string) {
 		t.Fatal(err)
 	}
 	seed := `{"externalCustomerId":"` + id + `","name":"Ada","emails":["ada@example.com"]}`
-	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed), "one.jsonl")); err != nil {
+	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed), "one.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

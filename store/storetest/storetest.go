@@ -21,12 +21,6 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-// Backend is what the suite needs: the contract and the ability to load customers.
-type Backend interface {
-	store.Store
-	store.Loader
-}
-
 // Fixture is the seed (SPEC §8, one customer per line) every test starts from.
 const Fixture = `{"externalCustomerId":"C-1001","name":"Ada Lovelace","address":"12 Analytical Way, London","emails":[{"original":" Ada@Example.com "}],"phones":[{"original":"+1 (415) 555-0123","type":"MOBILE"}],"customAttributes":{"tier":"Gold","points":1200,"vip":true},"transactions":[{"type":"ORDER","orderNumber":1001,"createdAt":"2026-10-01T12:00:00Z"},{"type":"ORDER","orderNumber":"1002","createdAt":"2026-10-03T12:00:00Z"},{"type":"FLIGHT","confirmationCode":"XK7Q2P","departureTime":"2026-12-01T17:05:00Z"}]}
 {"externalCustomerId":"C-1002","name":"Ada Byron","emails":["ada.byron@example.com"],"phones":["415-555-0199"],"customAttributes":{"tier":"silver"}}
@@ -35,27 +29,63 @@ const Fixture = `{"externalCustomerId":"C-1001","name":"Ada Lovelace","address":
 {"externalCustomerId":"C-0999","name":"Grace Hopper","emails":["grace@example.com","ada@example.com"],"customAttributes":{"tier":"gold"}}
 `
 
-// Run runs the suite; open returns a new, empty backend for each test.
-func Run(t *testing.T, open func(t *testing.T) Backend) {
+// Open returns a new store holding exactly the customers of Fixture, one per test. A backend
+// that can be loaded passes Loaded(newEmpty); a read-only one (a CRM behind an API, say) puts
+// Fixture's customers (store.ReadSeed reads them) into its system of record its own way.
+type Open func(t *testing.T) store.Store
+
+// Loaded is the Open of a backend that implements store.Loader: an empty store from newEmpty,
+// with Fixture loaded into it.
+func Loaded(newEmpty func(t *testing.T) store.Store) Open {
+	return func(t *testing.T) store.Store {
+		st := newEmpty(t)
+		l, ok := st.(store.Loader)
+		if !ok {
+			t.Fatalf("%T is not a store.Loader", st)
+		}
+		load(t, l, Fixture, store.LoadOptions{})
+		return st
+	}
+}
+
+// Run runs the suite. Every backend runs the lookup tests; the loading tests run when the store
+// implements store.Loader, the export test when it implements store.Exporter.
+func Run(t *testing.T, open Open) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, b Backend)
+		fn   func(t *testing.T, st store.Store)
 	}{
 		{"Link", testLink},
 		{"Search", testSearch},
 		{"Customer", testCustomer},
-		{"LoadIdempotent", testLoadIdempotent},
-		{"LoadUpdates", testLoadUpdates},
-		{"LoadAllOrNothing", testLoadAllOrNothing},
-		{"Concurrent", testConcurrent},
+		{"ConcurrentReads", testConcurrentReads},
 		{"CancelledContext", testCancelled},
+		{"Export", testExport},
+		{"LoadIdempotent", loading(testLoadIdempotent)},
+		{"LoadUpdates", loading(testLoadUpdates)},
+		{"LoadAllOrNothing", loading(testLoadAllOrNothing)},
+		{"LoadDuplicate", loading(testLoadDuplicate)},
+		{"Tombstones", loading(testTombstones)},
+		{"TombstonesAllOrNothing", loading(testTombstonesAllOrNothing)},
+		{"Replace", loading(testReplace)},
+		{"ReplaceAllOrNothing", loading(testReplaceAllOrNothing)},
+		{"LoadWhileReading", loading(testLoadWhileReading)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := open(t)
-			load(t, b, Fixture)
-			tc.fn(t, b)
+			tc.fn(t, open(t))
 		})
+	}
+}
+
+// loading adapts a test of store.Loader, skipped for a store that cannot be loaded.
+func loading(fn func(t *testing.T, st store.Store, l store.Loader)) func(t *testing.T, st store.Store) {
+	return func(t *testing.T, st store.Store) {
+		l, ok := st.(store.Loader)
+		if !ok {
+			t.Skipf("%T is not a store.Loader", st)
+		}
+		fn(t, st, l)
 	}
 }
 
@@ -75,9 +105,10 @@ func phone(s string) string {
 	return p
 }
 
-func load(t *testing.T, b Backend, jsonl string) store.LoadStats {
+// load loads jsonl (named fixture.jsonl) and fails the test on any error.
+func load(t *testing.T, l store.Loader, jsonl string, opts store.LoadOptions) store.LoadStats {
 	t.Helper()
-	stats, err := b.Load(context.Background(), store.ReadSeed(strings.NewReader(jsonl), "fixture.jsonl"))
+	stats, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(jsonl), "fixture.jsonl"), opts)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -107,7 +138,7 @@ func expect(t *testing.T, what string, cs []store.Customer, err error, want stri
 	}
 }
 
-func testLink(t *testing.T, b Backend) {
+func testLink(t *testing.T, b store.Store) {
 	ctx := context.Background()
 	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 25})
 	expect(t, "email and phone", cs, err, "C-1001 C-0999 C-1004")
@@ -135,7 +166,7 @@ func testLink(t *testing.T, b Backend) {
 	}
 }
 
-func testSearch(t *testing.T, b Backend) {
+func testSearch(t *testing.T, b store.Store) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
@@ -172,7 +203,7 @@ func testSearch(t *testing.T, b Backend) {
 	}
 }
 
-func testCustomer(t *testing.T, b Backend) {
+func testCustomer(t *testing.T, b store.Store) {
 	ctx := context.Background()
 	c, err := b.Customer(ctx, "C-1001", 50)
 	if err != nil {
@@ -201,20 +232,27 @@ func testCustomer(t *testing.T, b Backend) {
 	}
 }
 
-func testLoadIdempotent(t *testing.T, b Backend) {
-	stats := load(t, b, Fixture)
-	if stats.Read != 5 || stats.Written != 0 || stats.Unchanged != 5 {
-		t.Errorf("second load of the same data: %+v, want 5 read, 0 written, 5 unchanged", stats)
+func testLoadIdempotent(t *testing.T, b store.Store, l store.Loader) {
+	stats := load(t, l, Fixture, store.LoadOptions{})
+	if want := (store.LoadStats{Read: 5, Unchanged: 5}); !sameStats(stats, want) {
+		t.Errorf("second load of the same data: %+v, want %+v", stats, want)
 	}
 	cs, err := b.Search(context.Background(), store.Search{NameWords: []string{"ada"}, Limit: 25})
 	expect(t, "after reload", cs, err, "C-1001 C-1002 C-1004")
 }
 
-func testLoadUpdates(t *testing.T, b Backend) {
+// sameStats compares the counts of two LoadStats.
+func sameStats(a, b store.LoadStats) bool {
+	return a.Read == b.Read && a.Added == b.Added && a.Changed == b.Changed && a.Unchanged == b.Unchanged &&
+		a.Deleted == b.Deleted && a.Unknown == b.Unknown
+}
+
+func testLoadUpdates(t *testing.T, b store.Store, l store.Loader) {
 	ctx := context.Background()
-	stats := load(t, b, `{"externalCustomerId":"C-1002","name":"Augusta King","emails":["augusta@example.com"],"transactions":[{"type":"ORDER","orderNumber":"2001"}]}`)
-	if stats.Written != 1 {
-		t.Errorf("update: %+v", stats)
+	stats := load(t, l, `{"externalCustomerId":"C-1002","name":"Augusta King","emails":["augusta@example.com"],"transactions":[{"type":"ORDER","orderNumber":"2001"}]}
+{"externalCustomerId":"C-2000","name":"New Person"}`, store.LoadOptions{})
+	if want := (store.LoadStats{Read: 2, Added: 1, Changed: 1}); !sameStats(stats, want) {
+		t.Errorf("update: %+v, want %+v", stats, want)
 	}
 	cs, err := b.Search(ctx, store.Search{Email: "ada.byron@example.com", Limit: 25})
 	expect(t, "old email gone", cs, err, "")
@@ -228,12 +266,12 @@ func testLoadUpdates(t *testing.T, b Backend) {
 	expect(t, "new values", cs, err, "C-1002")
 }
 
-func testLoadAllOrNothing(t *testing.T, b Backend) {
+func testLoadAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
 	bad := `{"externalCustomerId":"C-2001","name":"New Person","emails":["new@example.com"]}
 {"externalCustomerId":"C-1001","name":"Changed"}
 {"externalCustomerId":"C-2002","transactions":[{"type":"CAR"}]}
 `
-	_, err := b.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"))
+	_, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{})
 	var re *store.RecordError
 	if !errors.As(err, &re) || re.Line != 3 || re.Field != "transactions[0].type" {
 		t.Fatalf("err = %v, want a RecordError at line 3, field transactions[0].type", err)
@@ -241,15 +279,148 @@ func testLoadAllOrNothing(t *testing.T, b Backend) {
 	if !strings.Contains(err.Error(), "bad.jsonl:3: transactions[0].type") {
 		t.Errorf("error text %q does not name the file, line and field", err)
 	}
-	cs, err := b.Search(context.Background(), store.Search{Email: "new@example.com", Limit: 25})
-	expect(t, "nothing from the bad file", cs, err, "")
-	c, err := b.Customer(context.Background(), "C-1001", 50)
-	if err != nil || c.Name != "Ada Lovelace" {
-		t.Errorf("C-1001 changed by a failed load: %q %v", c.Name, err)
+	assertFixtureIntact(t, b)
+}
+
+// assertFixtureIntact fails unless b still holds the fixture as loaded, and nothing more.
+func assertFixtureIntact(t *testing.T, b store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	cs, err := b.Search(ctx, store.Search{Email: "new@example.com", Limit: 25})
+	expect(t, "nothing from the failed load", cs, err, "")
+	c, err := b.Customer(ctx, "C-1001", 50)
+	if err != nil || c.Name != "Ada Lovelace" || len(c.Transactions) != 3 {
+		t.Errorf("C-1001 changed by a failed load: %q, %d transactions, %v", c.Name, len(c.Transactions), err)
+	}
+	cs, err = b.Search(ctx, store.Search{NameWords: []string{"a"}, Limit: 25})
+	expect(t, "every fixture customer", cs, err, "C-1001 C-1002 C-1004")
+	cs, err = b.Link(ctx, store.Link{Emails: []string{"charles@example.com", "grace@example.com"}, Limit: 25})
+	expect(t, "the others", cs, err, "C-0999 C-1003")
+}
+
+func testLoadDuplicate(t *testing.T, b store.Store, l store.Loader) {
+	dup := `{"externalCustomerId":"C-2001","name":"New Person","emails":["new@example.com"]}
+{"externalCustomerId":"C-2002","name":"Other"}
+{"externalCustomerId":"C-2001","name":"Same Id Again"}
+`
+	_, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(dup), "dup.jsonl"), store.LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "dup.jsonl:3") || !strings.Contains(err.Error(), "dup.jsonl:1") {
+		t.Fatalf("a load naming C-2001 twice: %v; want an error naming dup.jsonl:3 and dup.jsonl:1", err)
+	}
+	assertFixtureIntact(t, b)
+}
+
+// assertGone fails if the customer can still be found, by id or by any key it had.
+func assertGone(t *testing.T, b store.Store, id string) {
+	t.Helper()
+	if _, err := b.Customer(context.Background(), id, 50); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: Customer err = %v, want ErrNotFound", id, err)
+	}
+	cs, err := b.Search(context.Background(), store.Search{ExternalID: id, Limit: 25})
+	expect(t, id+" by external id", cs, err, "")
+}
+
+func testTombstones(t *testing.T, b store.Store, l store.Loader) {
+	ctx := context.Background()
+	stats := load(t, l, `{"externalCustomerId":"C-1001","deleted":true}
+{"externalCustomerId":"C-404","deleted":true}`, store.LoadOptions{})
+	if want := (store.LoadStats{Read: 2, Deleted: 1, Unknown: 1}); !sameStats(stats, want) || len(stats.UnknownIDs) != 1 || stats.UnknownIDs[0] != "C-404" {
+		t.Errorf("tombstones: %+v, want %+v and C-404 unknown", stats, want)
+	}
+	assertGone(t, b, "C-1001")
+	// Every way of finding C-1001 now finds only the others that share it.
+	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 25})
+	expect(t, "by its email and phone", cs, err, "C-0999 C-1004")
+	cs, err = b.Search(ctx, store.Search{NameWords: []string{"lovelace"}, Limit: 25})
+	expect(t, "by its name", cs, err, "C-1004")
+	cs, err = b.Search(ctx, store.Search{Identifiers: map[string]string{"orderNumber": "1001"}, Limit: 25})
+	expect(t, "by its order number", cs, err, "")
+	cs, err = b.Search(ctx, store.Search{Identifiers: map[string]string{"confirmationCode": "XK7Q2P"}, Limit: 25})
+	expect(t, "by its flight", cs, err, "")
+	cs, err = b.Search(ctx, store.Search{Attributes: map[string]string{"points": "1200"}, Limit: 25})
+	expect(t, "by its attribute", cs, err, "")
+	// Loading it again brings it back.
+	load(t, l, strings.SplitN(Fixture, "\n", 2)[0], store.LoadOptions{})
+	c, err := b.Customer(ctx, "C-1001", 50)
+	if err != nil || len(c.Transactions) != 3 {
+		t.Errorf("C-1001 loaded again: %d transactions, %v", len(c.Transactions), err)
 	}
 }
 
-func testConcurrent(t *testing.T, b Backend) {
+func testTombstonesAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
+	bad := `{"externalCustomerId":"C-1001","deleted":true}
+{"externalCustomerId":"C-2002","transactions":[{"type":"CAR"}]}
+`
+	if _, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{}); err == nil {
+		t.Fatal("a load with a bad record succeeded")
+	}
+	assertFixtureIntact(t, b)
+}
+
+// replacement is the whole truth of testReplace: C-1001 as in Fixture, C-1002 changed, C-5000
+// new; the fixture's C-0999, C-1003 and C-1004 are in none of it.
+var replacement = strings.SplitN(Fixture, "\n", 2)[0] + `
+{"externalCustomerId":"C-1002","name":"Ada Byron King","emails":["ada.byron@example.com"]}
+{"externalCustomerId":"C-5000","name":"Newcomer","emails":["new@example.com"]}
+`
+
+func testReplace(t *testing.T, b store.Store, l store.Loader) {
+	ctx := context.Background()
+	stats := load(t, l, replacement, store.LoadOptions{Replace: true})
+	if want := (store.LoadStats{Read: 3, Added: 1, Changed: 1, Unchanged: 1, Deleted: 3}); !sameStats(stats, want) {
+		t.Errorf("replace: %+v, want %+v", stats, want)
+	}
+	for _, id := range []string{"C-0999", "C-1003", "C-1004"} {
+		assertGone(t, b, id)
+	}
+	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com", "charles@example.com", "grace@example.com", "new@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 25})
+	expect(t, "by every email of the old and new data", cs, err, "C-1001 C-5000")
+	cs, err = b.Search(ctx, store.Search{NameWords: []string{"ada"}, Limit: 25})
+	expect(t, "by name", cs, err, "C-1001 C-1002")
+	// Replacing again with the same truth changes nothing.
+	stats = load(t, l, replacement, store.LoadOptions{Replace: true})
+	if want := (store.LoadStats{Read: 3, Unchanged: 3}); !sameStats(stats, want) {
+		t.Errorf("replace again: %+v, want %+v", stats, want)
+	}
+}
+
+func testReplaceAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
+	bad := replacement + `{"externalCustomerId":"C-2002","transactions":[{"type":"CAR"}]}` + "\n"
+	if _, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{Replace: true}); err == nil {
+		t.Fatal("a replace with a bad record succeeded")
+	}
+	assertFixtureIntact(t, b)
+}
+
+func testExport(t *testing.T, b store.Store) {
+	e, ok := b.(store.Exporter)
+	if !ok {
+		t.Skipf("%T is not a store.Exporter", b)
+	}
+	ctx := context.Background()
+	var got []string
+	for c, err := range e.Export(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c.ExternalID)
+		want, err := b.Customer(ctx, c.ExternalID, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := string(store.SeedJSON(&c)), string(store.SeedJSON(&want)); a != b {
+			t.Errorf("exported %s differs from the lookup:\n%s\n%s", c.ExternalID, a, b)
+		}
+	}
+	if strings.Join(got, " ") != "C-0999 C-1001 C-1002 C-1003 C-1004" {
+		t.Errorf("exported %v, want every customer in external id order", got)
+	}
+	for range e.Export(ctx) {
+		break // stopping early must be fine
+	}
+}
+
+func testConcurrentReads(t *testing.T, b store.Store) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
@@ -260,7 +431,7 @@ func testConcurrent(t *testing.T, b Backend) {
 			for i := 0; i < 50; i++ {
 				cs, err := b.Link(ctx, store.Link{Emails: []string{"charles@example.com"}, Limit: 25})
 				if err != nil || ids(cs) != "C-1003" {
-					errs <- fmt.Errorf("link during load: %s %v", ids(cs), err)
+					errs <- fmt.Errorf("link: %s %v", ids(cs), err)
 					return
 				}
 				if _, err := b.Customer(ctx, "C-1001", 50); err != nil {
@@ -270,12 +441,6 @@ func testConcurrent(t *testing.T, b Backend) {
 			}
 		}()
 	}
-	for i := 0; i < 5; i++ {
-		extra := fmt.Sprintf(`{"externalCustomerId":"C-3%03d","name":"Load %d","emails":["load%d@example.com"]}`, i, i, i)
-		if _, err := b.Load(ctx, store.ReadSeed(strings.NewReader(extra), "extra.jsonl")); err != nil {
-			errs <- err
-		}
-	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -283,7 +448,71 @@ func testConcurrent(t *testing.T, b Backend) {
 	}
 }
 
-func testCancelled(t *testing.T, b Backend) {
+// testLoadWhileReading changes, deletes and replaces while readers look up: every read
+// answers, and each customer read is one version or the other, never a mix.
+func testLoadWhileReading(t *testing.T, b store.Store, l store.Loader) {
+	ctx := context.Background()
+	version := func(v int) string {
+		return fmt.Sprintf(`{"externalCustomerId":"C-7000","name":"Version%d","emails":["v@example.com"],"transactions":[{"type":"ORDER","orderNumber":"V%d"}]}`, v, v)
+	}
+	load(t, l, version(0), store.LoadOptions{})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := b.Customer(ctx, "C-7000", 50)
+				if errors.Is(err, store.ErrNotFound) {
+					continue // between a delete and the next load
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				var tx map[string]string
+				if len(c.Transactions) != 1 || json.Unmarshal(c.Transactions[0].Wire(), &tx) != nil ||
+					"Version"+strings.TrimPrefix(tx["orderNumber"], "V") != c.Name {
+					errs <- fmt.Errorf("a mixed customer: %s with %v", c.Name, c.Transactions)
+					return
+				}
+				if _, err := b.Link(ctx, store.Link{Emails: []string{"charles@example.com"}, Limit: 25}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for v := 1; v <= 20; v++ {
+		var err error
+		switch v % 3 {
+		case 0:
+			_, err = l.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"C-7000","deleted":true}`), "t.jsonl"), store.LoadOptions{})
+		case 1:
+			_, err = l.Load(ctx, store.ReadSeed(strings.NewReader(Fixture+version(v)), "r.jsonl"), store.LoadOptions{Replace: true})
+		default:
+			_, err = l.Load(ctx, store.ReadSeed(strings.NewReader(version(v)), "u.jsonl"), store.LoadOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func testCancelled(t *testing.T, b store.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Limit: 25}); !errors.Is(err, context.Canceled) {

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+func newDeleteCommand(load configLoader) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete ID...",
+		Short: "Delete customers by externalCustomerId, all in one unit",
+		Long: "Delete the customers with these externalCustomerIds, every way of finding them with them,\n" +
+			"in one all-or-nothing unit. Ids of no stored customer are reported. With SQLite the deleted\n" +
+			"data is overwritten in the database file.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, ids []string) error {
+			return withStore(cmd, load, false, func(cfg *Config, st store.Store) error {
+				l, ok := st.(store.Loader)
+				if !ok {
+					return fmt.Errorf("%w: %s", errNoLoader, cfg.Store.Driver)
+				}
+				records := func(yield func(store.Record, error) bool) {
+					for i, id := range ids {
+						place := fmt.Sprintf("argument %d", i+1)
+						var err error
+						if id = strings.TrimSpace(id); id == "" {
+							err = fmt.Errorf("%s: an empty externalCustomerId", place)
+						}
+						r := store.Record{Customer: store.Customer{ExternalID: id}, Deleted: true, Place: place}
+						if !yield(r, err) {
+							return
+						}
+					}
+				}
+				stats, err := l.Load(cmd.Context(), records, store.LoadOptions{})
+				if err != nil {
+					return fmt.Errorf("nothing deleted:\n%w", err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%d deleted\n", stats.Deleted)
+				if stats.Unknown > 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "not found (nothing to delete): %s\n", unknownList(stats))
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func newExportCommand(load configLoader) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "export [--out FILE]",
+		Short: "Write the whole store as .jsonl seed records",
+		Long: "Write every customer of the store as one seed record per line (SPEC §8), ordered by\n" +
+			"externalCustomerId; seeding that file into an empty store gives the same answers. --out\n" +
+			"writes a file, complete or not at all; otherwise standard output.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd, load, false, func(cfg *Config, st store.Store) error {
+				e, ok := st.(store.Exporter)
+				if !ok {
+					return fmt.Errorf("the configured store.driver cannot be exported: %s", cfg.Store.Driver)
+				}
+				if out == "" {
+					_, err := export(cmd, e, bufio.NewWriter(cmd.OutOrStdout()))
+					return err
+				}
+				return exportFile(cmd, e, out)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "file to write (default: standard output)")
+	return cmd
+}
+
+// exportFile writes the export to a temporary file beside path and renames it into place, so
+// that path holds a whole export or nothing new.
+func exportFile(cmd *cobra.Command, e store.Exporter, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	n, err := export(cmd, e, bufio.NewWriter(tmp))
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%d customers exported to %s\n", n, path)
+	return nil
+}
+
+// export writes one seed line per customer to w, flushes it, and returns how many it wrote.
+func export(cmd *cobra.Command, e store.Exporter, w *bufio.Writer) (int, error) {
+	n := 0
+	for c, err := range e.Export(cmd.Context()) {
+		if err != nil {
+			return n, err
+		}
+		w.Write(store.SeedJSON(&c))
+		if err := w.WriteByte('\n'); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, w.Flush()
+}
