@@ -45,7 +45,7 @@ func (s *Server) refuse(reason string, err error) error {
 // verify: malformed, incomplete or stale.
 func (s *Server) checkSignedHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := s.opts.Verifier.Check(s.signedRequest(c), s.opts.Now()); err != nil {
+		if err := s.auth.Load().verifier.Check(s.signedRequest(c), s.opts.Now()); err != nil {
 			return s.refuse(signing.Reason(err), err)
 		}
 		return next(c)
@@ -55,13 +55,13 @@ func (s *Server) checkSignedHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // verifySignature checks Gladly's signature over the raw body, then whether it was seen before.
 func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		now := s.opts.Now()
-		v, err := s.opts.Verifier.Verify(s.signedRequest(c), now)
+		now, a := s.opts.Now(), s.auth.Load()
+		v, err := a.verifier.Verify(s.signedRequest(c), now)
 		if err != nil {
 			return s.refuse(signing.Reason(err), err)
 		}
 		s.opts.Metrics.sigVerified.WithLabelValues(string(v.Form)).Inc()
-		if s.replays.Seen(v.Signature, s.replayUntil(v.Time), now) {
+		if s.replays.Seen(v.Signature, replayUntil(v.Time, a.verifier.MaxSkew), now) {
 			s.opts.Metrics.replays.Inc()
 			if s.opts.RejectReplays {
 				return s.refuse("replay", errReplay)
@@ -72,30 +72,53 @@ func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // replayUntil is when a signature made at signed stops counting as a replay: when the request
-// would be refused as stale anyway. With freshness checks off it never stops.
-func (s *Server) replayUntil(signed time.Time) time.Time {
-	if s.opts.Verifier.MaxSkew <= 0 {
+// would be refused as stale anyway. With freshness checks off (skew 0) it never stops.
+func replayUntil(signed time.Time, skew time.Duration) time.Time {
+	if skew <= 0 {
 		return time.Time{}
 	}
-	return signed.Add(s.opts.Verifier.MaxSkew)
+	return signed.Add(skew)
 }
 
 // basicAuth requires the configured Basic credentials when a username is set. Both sides are
-// hashed first so the constant-time compare does not leak their lengths either.
+// hashed so the constant-time compare does not leak their lengths either.
 func (s *Server) basicAuth(next echo.HandlerFunc) echo.HandlerFunc {
-	if s.opts.Basic.Username == "" {
-		return next
-	}
-	wantUser := sha256.Sum256([]byte(s.opts.Basic.Username))
-	wantPass := sha256.Sum256([]byte(s.opts.Basic.Password))
 	return func(c echo.Context) error {
+		a := s.auth.Load()
+		if a.basic.Username == "" {
+			return next(c)
+		}
 		user, pass, ok := c.Request().BasicAuth()
 		gotUser := sha256.Sum256([]byte(user))
 		gotPass := sha256.Sum256([]byte(pass))
-		match := subtle.ConstantTimeCompare(gotUser[:], wantUser[:]) & subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
+		match := subtle.ConstantTimeCompare(gotUser[:], a.wantUser[:]) & subtle.ConstantTimeCompare(gotPass[:], a.wantPass[:])
 		if !ok || match != 1 {
 			return s.refuse("basic_auth", errBasicAuth)
 		}
 		return next(c)
 	}
 }
+
+// Auth is what a request must carry: Gladly's signature, and the HTTP Basic credentials when
+// Basic.Username is set.
+type Auth struct {
+	Verifier *signing.Verifier
+	Basic    BasicAuth
+}
+
+// authState is an Auth ready to check against.
+type authState struct {
+	verifier           *signing.Verifier
+	basic              BasicAuth
+	wantUser, wantPass [sha256.Size]byte
+}
+
+func newAuthState(a Auth) *authState {
+	return &authState{verifier: a.Verifier, basic: a.Basic,
+		wantUser: sha256.Sum256([]byte(a.Basic.Username)), wantPass: sha256.Sum256([]byte(a.Basic.Password))}
+}
+
+// SetAuth replaces the signing keys and Basic credentials requests are checked against, for a
+// configuration reload: requests under way finish with the old ones, every later one is checked
+// against the new.
+func (s *Server) SetAuth(a Auth) { s.auth.Store(newAuthState(a)) }

@@ -124,8 +124,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	e := asError(err)
-	if e.Kind == KindUnauthorized && s.opts.Basic.Username != "" {
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="`+s.opts.Basic.Realm+`"`)
+	if basic := s.auth.Load().basic; e.Kind == KindUnauthorized && basic.Username != "" {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="`+basic.Realm+`"`)
 	}
 	status, body := e.body()
 	if err := writeJSON(c, status, body); err != nil {

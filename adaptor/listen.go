@@ -30,7 +30,7 @@ const (
 // close after a minute. A requestTimeout of 0 means New's default.
 func NewHTTPServer(h http.Handler, requestTimeout time.Duration) *http.Server {
 	if requestTimeout <= 0 {
-		requestTimeout = defaultRequestTimeout
+		requestTimeout = DefaultRequestTimeout
 	}
 	return &http.Server{
 		Handler:           h,

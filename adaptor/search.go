@@ -6,14 +6,14 @@ import (
 	"slices"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // nameKeys are the search attributes matched against the customer's name.
 var nameKeys = []string{"name", "firstName", "lastName"}
 
 // searchQuery reads the fields an agent filled into a basic search: every non-empty field must
-// match. Gladly's own id is not a search field. none reports a search that can find nobody (no
+// match, each searching what matching.search_fields (or the default rules) says. Gladly's own
+// id is not a search field. none reports a search that can find nobody (no
 // usable field, or a phone that is not a phone number).
 func (s *Server) searchQuery(query rawObject) (q store.Search, none bool, err error) {
 	q.Limit = s.opts.MaxResults
@@ -35,26 +35,26 @@ func (s *Server) searchQuery(query rawObject) (q store.Search, none bool, err er
 		if value == "" {
 			continue
 		}
-		switch {
-		case key == "email":
+		switch t := s.opts.SearchFields.target(key); t.Kind {
+		case SearchEmail:
 			q.Email = store.NormalizeEmail(value)
-		case key == "phone":
+		case SearchPhone:
 			e164, ok := s.opts.Normalizer.Phone(value)
 			if !ok {
 				none = true // not a phone number: no customer can match it
 			}
 			q.Phone = e164
-		case key == "externalCustomerId":
+		case SearchExternalID:
 			q.ExternalID = value
-		case slices.Contains(nameKeys, key):
+		case SearchName:
 			q.NameWords = append(q.NameWords, store.NameWords(value)...)
 			if len(q.NameWords) > maxNameWords {
 				return q, false, invalid(queryAttr(key), fmt.Sprintf("a search matches at most %d name words", maxNameWords))
 			}
-		case slices.Contains(transactions.IdentifierFields, key):
-			q.Identifiers = setKey(q.Identifiers, key, value)
+		case SearchIdentifier:
+			q.Identifiers = setKey(q.Identifiers, t.Name, value)
 		default:
-			q.Attributes = setKey(q.Attributes, key, value)
+			q.Attributes = setKey(q.Attributes, t.Name, value)
 		}
 	}
 	return q, none || q.IsEmpty(), nil

@@ -42,7 +42,7 @@ type Options struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work done for one lookup (server.request_timeout).
 	RequestTimeout time.Duration
-	// Verifier checks Gladly's signature; required.
+	// Verifier checks Gladly's signature; required. SetAuth replaces it (and Basic) later.
 	Verifier *signing.Verifier
 	// RejectReplays refuses a request whose signature was already seen within the freshness
 	// window (signing.reject_replays); replays are counted either way.
@@ -55,6 +55,9 @@ type Options struct {
 	Store store.Store
 	// Normalizer puts phone numbers in queries and answers in E.164 form; required.
 	Normalizer *store.Normalizer
+	// SearchFields maps Gladly's search attribute names to what they search
+	// (matching.search_fields, from ParseSearchFields); nil follows the default rules.
+	SearchFields SearchFields
 	// MaxResults caps BASIC answers (store.max_results).
 	MaxResults int
 	// MaxTransactions caps the transactions of a DETAILED answer (store.max_transactions).
@@ -63,8 +66,15 @@ type Options struct {
 	Metrics *Metrics
 }
 
-// defaultRequestTimeout is server.request_timeout's default.
-const defaultRequestTimeout = 5 * time.Second
+// The defaults of the options that have one: the one source of the configuration's defaults
+// too (cmd/lookup-adaptor builds its table from these).
+const (
+	DefaultPath            = "/lookup"
+	DefaultMaxBodyBytes    = 1 << 20
+	DefaultRequestTimeout  = 5 * time.Second
+	DefaultMaxResults      = store.DefaultLimit
+	DefaultMaxTransactions = 50
+)
 
 // Server answers Gladly's lookups. It is an http.Handler, safe for concurrent use.
 type Server struct {
@@ -72,6 +82,7 @@ type Server struct {
 	log      *zap.Logger
 	echo     *echo.Echo
 	validate *validator.Validate
+	auth     atomic.Pointer[authState]
 	replays  *signing.Replays
 	failures *failureLog
 	draining atomic.Bool
@@ -80,22 +91,22 @@ type Server struct {
 // New builds a Server from opts; log receives one line per request and the causes of failures.
 func New(opts Options, log *zap.Logger) *Server {
 	if opts.Path == "" {
-		opts.Path = "/lookup"
+		opts.Path = DefaultPath
 	}
 	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = 1 << 20
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = defaultRequestTimeout
+		opts.RequestTimeout = DefaultRequestTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.MaxResults <= 0 {
-		opts.MaxResults = 25
+		opts.MaxResults = DefaultMaxResults
 	}
 	if opts.MaxTransactions <= 0 {
-		opts.MaxTransactions = 50
+		opts.MaxTransactions = DefaultMaxTransactions
 	}
 	if log == nil {
 		log = zap.NewNop()
@@ -106,6 +117,7 @@ func New(opts Options, log *zap.Logger) *Server {
 	opts.Store = timedStore{Store: opts.Store, m: opts.Metrics}
 	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator(),
 		replays: signing.NewReplays(0), failures: newFailureLog()}
+	s.SetAuth(Auth{Verifier: opts.Verifier, Basic: opts.Basic})
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/viper"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 )
@@ -17,15 +18,19 @@ import (
 // envPrefix prefixes every environment override: server.addr → ADAPTOR_SERVER_ADDR.
 const envPrefix = "ADAPTOR"
 
-// defaults holds every configuration key with its default value (SPEC §7). config.yaml at the
-// repository root lists the same keys and values; a test keeps the two equal.
+// defaults holds every configuration key with its default value (SPEC §7), built from the
+// constants of the packages that use them. config.yaml at the repository root lists the same
+// keys and values, docs/configuration.md documents them; a test keeps the three and Config
+// equal.
 var defaults = map[string]any{
 	"server.addr":             "127.0.0.1:8080",
-	"server.path":             "/lookup",
-	"server.max_body_bytes":   1 << 20,
-	"server.request_timeout":  "5s",
+	"server.path":             adaptor.DefaultPath,
+	"server.max_body_bytes":   adaptor.DefaultMaxBodyBytes,
+	"server.request_timeout":  adaptor.DefaultRequestTimeout.String(),
 	"server.shutdown_timeout": "15s",
 	"server.max_connections":  adaptor.DefaultMaxConnections,
+	"server.tls.cert_file":    "",
+	"server.tls.key_file":     "",
 	"signing.keys":            []string{},
 	"signing.max_skew":        "5m",
 	"signing.path":            "",
@@ -35,15 +40,16 @@ var defaults = map[string]any{
 	"auth.basic.realm":        "lookup-adaptor",
 	"store.driver":            "sqlite",
 	"store.dsn":               "data/lookup-adaptor.db",
-	"store.max_results":       25,
-	"store.max_transactions":  50,
+	"store.max_results":       adaptor.DefaultMaxResults,
+	"store.max_transactions":  adaptor.DefaultMaxTransactions,
 	"matching.default_region": "US",
+	"matching.search_fields":  map[string]string{},
 	"log.level":               "info",
 	"log.format":              "json",
 	"admin.addr":              "127.0.0.1:9090",
 }
 
-// Config is the whole configuration, read once at start.
+// Config is the whole configuration, read once at start (and again on SIGHUP).
 type Config struct {
 	Server struct {
 		Addr            string        `mapstructure:"addr"`
@@ -52,6 +58,10 @@ type Config struct {
 		RequestTimeout  time.Duration `mapstructure:"request_timeout"`
 		ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 		MaxConnections  int           `mapstructure:"max_connections"`
+		TLS             struct {
+			CertFile string `mapstructure:"cert_file"`
+			KeyFile  string `mapstructure:"key_file"`
+		} `mapstructure:"tls"`
 	} `mapstructure:"server"`
 	Signing struct {
 		Keys          []string      `mapstructure:"keys"`
@@ -74,6 +84,9 @@ type Config struct {
 	} `mapstructure:"store"`
 	Matching struct {
 		DefaultRegion string `mapstructure:"default_region"`
+		// SearchFields is read from the file with its keys' case kept (Gladly's attribute
+		// names are case-sensitive, and viper lower-cases keys), or from the environment.
+		SearchFields map[string]string `mapstructure:"-"`
 	} `mapstructure:"matching"`
 	Log struct {
 		Level  string `mapstructure:"level"`
@@ -84,8 +97,13 @@ type Config struct {
 	} `mapstructure:"admin"`
 }
 
+// mapKeys are the keys whose value is a map of the user's own keys, not more configuration.
+var mapKeys = []string{"matching.search_fields"}
+
 // loadConfig reads path (a missing file is an error only when required) under the defaults, then
-// the ADAPTOR_* environment. List values given in the environment are comma-separated.
+// the ADAPTOR_* environment. List values given in the environment are comma-separated, map
+// values comma-separated key=value pairs. An unknown key, in the file or the environment, and a
+// duration without a unit are errors naming the key.
 func loadConfig(path string, required bool) (*Config, error) {
 	v := viper.New()
 	for k, val := range defaults {
@@ -94,22 +112,40 @@ func loadConfig(path string, required bool) (*Config, error) {
 	v.SetEnvPrefix(envPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
+	var raw map[string]any // the file as written, keys' case kept
 	if path != "" {
-		v.SetConfigFile(path)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			if !required && errors.Is(err, os.ErrNotExist) {
-				path = ""
-			} else {
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			if err := yaml.Unmarshal(b, &raw); err != nil {
 				return nil, fmt.Errorf("config %s: %w", path, err)
 			}
+			v.SetConfigFile(path)
+			v.SetConfigType("yaml")
+			if err := v.ReadInConfig(); err != nil {
+				return nil, fmt.Errorf("config %s: %w", path, err)
+			}
+		case required || !errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
+	}
+	env := os.Environ()
+	if err := checkKeys(path, raw, env); err != nil {
+		return nil, err
+	}
+	if err := checkDurations(v); err != nil {
+		return nil, err
 	}
 	var c Config
 	if err := v.Unmarshal(&c); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	c.Signing.Keys = splitList(c.Signing.Keys)
+	fields, err := searchFields(raw, env)
+	if err != nil {
+		return nil, err
+	}
+	c.Matching.SearchFields = fields
 	return &c, c.validate()
 }
 
@@ -141,6 +177,12 @@ func (c *Config) validate() error {
 	}
 	if c.Server.MaxConnections <= 0 {
 		errs = append(errs, errors.New("server.max_connections must be positive"))
+	}
+	if (c.Server.TLS.CertFile == "") != (c.Server.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("server.tls.cert_file and server.tls.key_file go together: set both (HTTPS) or neither"))
+	}
+	if _, err := adaptor.ParseSearchFields(c.Matching.SearchFields); err != nil {
+		errs = append(errs, fmt.Errorf("matching.search_fields: %w", err))
 	}
 	if c.Signing.MaxSkew < 0 {
 		errs = append(errs, errors.New("signing.max_skew must be zero (off) or positive"))

@@ -1,19 +1,47 @@
 package main
 
 import (
+	"maps"
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spf13/viper"
 	"go.uber.org/zap/zapcore"
+	"go.yaml.in/yaml/v3"
 )
 
 const repoConfig = "../../config.yaml"
 
-// config.yaml must list every key with the same default the code has.
-func TestConfigYAMLMatchesDefaults(t *testing.T) {
+// Every key of Config has a default, a line in config.yaml with that default, and an entry in
+// docs/configuration.md: adding a key without them fails here.
+func TestEveryKeyHasItsDefaultFileEntryAndDocs(t *testing.T) {
+	known := configKeys()
+	for k := range known {
+		if _, ok := defaults[k]; !ok {
+			t.Errorf("%s has no default", k)
+		}
+	}
+	for k := range defaults {
+		if _, ok := known[k]; !ok {
+			t.Errorf("the default for %s names no key of Config", k)
+		}
+	}
+	b, err := os.ReadFile(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	inFile := fileKeys(raw, "")
+	slices.Sort(inFile)
+	if want := slices.Sorted(maps.Keys(known)); !slices.Equal(inFile, want) {
+		t.Errorf("config.yaml lists\n %v\nConfig has\n %v", inFile, want)
+	}
 	fromFile, err := loadConfig(repoConfig, true)
 	if err != nil {
 		t.Fatal(err)
@@ -25,18 +53,73 @@ func TestConfigYAMLMatchesDefaults(t *testing.T) {
 	if !reflect.DeepEqual(fromFile, fromCode) {
 		t.Errorf("config.yaml and defaults differ:\n file %+v\n code %+v", fromFile, fromCode)
 	}
-	v := viper.New()
-	v.SetConfigFile(repoConfig)
-	if err := v.ReadInConfig(); err != nil {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
 		t.Fatal(err)
 	}
-	for key := range defaults {
-		if !v.InConfig(key) {
-			t.Errorf("config.yaml lacks %s", key)
+	for k := range known {
+		if !strings.Contains(string(doc), "`"+k+"`") {
+			t.Errorf("docs/configuration.md does not document %s", k)
 		}
 	}
-	if got, want := len(v.AllKeys()), len(defaults); got != want {
-		t.Errorf("config.yaml has %d keys, defaults %d: %v", got, want, v.AllKeys())
+}
+
+// Each mistake in configuration stops the program with a message naming the key.
+func TestStrictConfigMistakes(t *testing.T) {
+	cases := []struct {
+		name, file string
+		env        map[string]string
+		want       []string
+	}{
+		{"unknown section", "sever:\n  addr: 127.0.0.1:1\n", nil, []string{"unknown key sever.addr", "did you mean server.addr?"}},
+		{"unknown key", "server:\n  request_timout: 5s\n", nil, []string{"unknown key server.request_timout", "did you mean server.request_timeout?"}},
+		{"far from anything", "colour: blue\n", nil, []string{"unknown key colour"}},
+		{"unknown variable", "", map[string]string{"ADAPTOR_SIGNING_KEY": "k"}, []string{"unknown variable ADAPTOR_SIGNING_KEY", "did you mean ADAPTOR_SIGNING_KEYS?"}},
+		{"duration without a unit", "server:\n  request_timeout: 5\n", nil, []string{"server.request_timeout: 5 has no unit"}},
+		{"skew without a unit", "signing:\n  max_skew: 300\n", nil, []string{"signing.max_skew: 300 has no unit"}},
+		{"duration without a unit, environment", "", map[string]string{"ADAPTOR_SERVER_SHUTDOWN_TIMEOUT": "15"}, []string{"server.shutdown_timeout: \"15\" is not a duration"}},
+		{"half of TLS", "server:\n  tls:\n    cert_file: a.pem\n", nil, []string{"server.tls.cert_file and server.tls.key_file go together"}},
+		{"bad search target", "matching:\n  search_fields:\n    orderId: identifier:color\n", nil, []string{"matching.search_fields: orderId", "the identifiers the store indexes are"}},
+		{"unknown search kind", "", map[string]string{"ADAPTOR_MATCHING_SEARCH_FIELDS": "mobile=fone"}, []string{"matching.search_fields: mobile", `"fone" is not a search target`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			path := writeFile(t, "config.yaml", tc.file)
+			_, err := loadConfig(path, true)
+			for _, want := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v, want it to say %q", err, want)
+				}
+			}
+		})
+	}
+	// Zero needs no unit: max_skew 0 turns freshness off.
+	c, err := loadConfig(writeFile(t, "config.yaml", "signing:\n  max_skew: 0\n"), true)
+	if err != nil || c.Signing.MaxSkew != 0 {
+		t.Errorf("max_skew 0: %v %v", c, err)
+	}
+}
+
+// matching.search_fields keeps the case of Gladly's attribute names, from the file or the
+// environment, which replaces the file's map.
+func TestSearchFieldsConfig(t *testing.T) {
+	path := writeFile(t, "config.yaml", "matching:\n  search_fields:\n    emailAddress: email\n    orderId: \"identifier:orderNumber\"\n")
+	c, err := loadConfig(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"emailAddress": "email", "orderId": "identifier:orderNumber"}
+	if !reflect.DeepEqual(c.Matching.SearchFields, want) {
+		t.Errorf("search_fields = %v, want %v", c.Matching.SearchFields, want)
+	}
+	t.Setenv("ADAPTOR_MATCHING_SEARCH_FIELDS", "mobileNumber=phone, tierLevel=attribute:tier")
+	c, err = loadConfig(path, true)
+	want = map[string]string{"mobileNumber": "phone", "tierLevel": "attribute:tier"}
+	if err != nil || !reflect.DeepEqual(c.Matching.SearchFields, want) {
+		t.Errorf("from the environment: %v %v, want %v", c.Matching.SearchFields, err, want)
 	}
 }
 

@@ -39,7 +39,9 @@ func newRootCommand() *cobra.Command {
 		Short:         "A Gladly Lookup Adaptor server and its tools",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version,
 	}
+	root.SetVersionTemplate("lookup-adaptor {{.Version}}\n") // the same line as the version command
 	root.PersistentFlags().StringVar(&configPath, "config", "config.yaml", "configuration file (keys can be overridden by ADAPTOR_* variables)")
 	load := func(cmd *cobra.Command) (*Config, error) {
 		return loadConfig(configPath, cmd.Flags().Changed("config"))

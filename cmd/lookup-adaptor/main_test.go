@@ -28,8 +28,10 @@ func runOutput(t *testing.T, stdin string, args ...string) (string, error) {
 }
 
 func TestVersion(t *testing.T) {
-	out, err := runOutput(t, "", "version")
-	if err != nil || out != "lookup-adaptor "+version+"\n" {
-		t.Errorf("version printed %q, %v", out, err)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err := runOutput(t, "", args...)
+		if err != nil || out != "lookup-adaptor "+version+"\n" {
+			t.Errorf("%v printed %q, %v", args, out, err)
+		}
 	}
 }

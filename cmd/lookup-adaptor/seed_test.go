@@ -186,3 +186,19 @@ func TestServeNeedsAnExistingStore(t *testing.T) {
 		t.Errorf("migrate did not create the database: %v", err)
 	}
 }
+
+// The memory driver's store.dsn lists seed files; anything else is named as the mistake.
+func TestMemoryDriverDSN(t *testing.T) {
+	t.Setenv("ADAPTOR_STORE_DRIVER", "memory")
+	t.Setenv("ADAPTOR_STORE_DSN", "data/lookup-adaptor.db")
+	t.Setenv("ADAPTOR_SIGNING_KEYS", "k")
+	err := run(t, "serve", "--config", repoConfig)
+	if err == nil || !strings.Contains(err.Error(), `the memory driver loads seed files (.json or .jsonl, comma-separated) at start; "data/lookup-adaptor.db" is not one`) {
+		t.Errorf("memory driver on a .db file: %v", err)
+	}
+	t.Setenv("ADAPTOR_STORE_DSN", writeFile(t, "bad.jsonl", `{"externalCustomerId":"C-1","phones":7}`))
+	err = run(t, "serve", "--config", repoConfig)
+	if err == nil || !strings.Contains(err.Error(), "store.dsn") || !strings.Contains(err.Error(), "bad.jsonl:1: phones: want an array") {
+		t.Errorf("memory driver on a bad seed: %v", err)
+	}
+}

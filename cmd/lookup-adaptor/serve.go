@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -40,40 +42,124 @@ func newServeCommand(load configLoader) *cobra.Command {
 			defer func() { _ = log.Sync() }()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, cfg, log)
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			return serve(ctx, cfg, log, hup, func() (*Config, error) { return load(cmd) })
 		},
 	}
 }
 
-// serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully:
-// it drains (answers close their connections, /readyz fails) for drainGrace, stops accepting,
-// and lets in-flight requests finish within the rest of server.shutdown_timeout.
-func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
-	st, norm, err := openStore(ctx, cfg, log, false)
-	if err != nil {
-		return err
+// reloader applies a new configuration on SIGHUP: the signing keys (and max_skew), the Basic
+// credentials and the TLS certificate, without touching a connection. A configuration that does not load, or a
+// certificate that does not read, changes nothing, and the log says why.
+type reloader struct {
+	cfg     *Config
+	load    func() (*Config, error)
+	handler *adaptor.Server
+	cert    *adaptor.Certificate // nil without TLS
+	log     *zap.Logger
+}
+
+func (r *reloader) reload() {
+	next, err := r.load()
+	if err == nil {
+		err = next.requireKeys()
 	}
-	defer closeStore(st)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := adaptor.New(adaptor.Options{
-		Path:           cfg.Server.Path,
-		SigningPath:    cfg.Signing.Path,
-		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
-		RequestTimeout: cfg.Server.RequestTimeout,
-		Verifier:       &signing.Verifier{Keys: cfg.keyBytes(), MaxSkew: cfg.Signing.MaxSkew},
-		RejectReplays:  cfg.Signing.RejectReplays,
+	if err == nil && (next.Server.TLS.CertFile == "") != (r.cert == nil) {
+		err = errors.New("HTTPS cannot be turned on or off by a reload; restart the server")
+	}
+	if err == nil && r.cert != nil {
+		err = r.cert.Reload(next.Server.TLS.CertFile, next.Server.TLS.KeyFile)
+	}
+	if err != nil {
+		r.log.Error("reload refused; the current configuration stays", zap.Error(err))
+		return
+	}
+	r.handler.SetAuth(authOf(next))
+	if rest := restartKeys(r.cfg, next); len(rest) > 0 {
+		r.log.Warn("reload: these changes take effect only at a restart", zap.Strings("keys", rest))
+	}
+	r.log.Info("configuration reloaded", zap.Int("signing_keys", len(next.Signing.Keys)),
+		zap.Bool("basic_auth", next.Auth.Basic.Username != ""), zap.Bool("tls", r.cert != nil))
+}
+
+// authOf is what requests must carry under cfg.
+func authOf(cfg *Config) adaptor.Auth {
+	return adaptor.Auth{
+		Verifier: &signing.Verifier{Keys: cfg.keyBytes(), MaxSkew: cfg.Signing.MaxSkew},
 		Basic: adaptor.BasicAuth{
 			Username: cfg.Auth.Basic.Username,
 			Password: cfg.Auth.Basic.Password,
 			Realm:    cfg.Auth.Basic.Realm,
 		},
+	}
+}
+
+// restartKeys lists the sections of next that differ from cur beyond what a reload applies.
+func restartKeys(cur, next *Config) []string {
+	a, b := *cur, *next
+	for _, c := range []*Config{&a, &b} { // what a reload applies, made equal
+		c.Signing.Keys, c.Signing.MaxSkew, c.Auth.Basic, c.Server.TLS = nil, next.Signing.MaxSkew, next.Auth.Basic, next.Server.TLS
+	}
+	var out []string
+	for _, section := range []struct {
+		name string
+		same bool
+	}{
+		{"server", reflect.DeepEqual(a.Server, b.Server)},
+		{"signing", reflect.DeepEqual(a.Signing, b.Signing)},
+		{"store", a.Store == b.Store},
+		{"matching", reflect.DeepEqual(a.Matching, b.Matching)},
+		{"log", a.Log == b.Log},
+		{"admin", a.Admin == b.Admin},
+	} {
+		if !section.same {
+			out = append(out, section.name)
+		}
+	}
+	return out
+}
+
+// serve runs the lookup and admin listeners until ctx ends, then shuts both down gracefully:
+// it drains (answers close their connections, /readyz fails) for drainGrace, stops accepting,
+// and lets in-flight requests finish within the rest of server.shutdown_timeout. Each value on
+// hup reloads the configuration with load.
+func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Signal, load func() (*Config, error)) error {
+	st, norm, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st)
+	fields, err := adaptor.ParseSearchFields(cfg.Matching.SearchFields)
+	if err != nil {
+		return err
+	}
+	var cert *adaptor.Certificate
+	if cfg.Server.TLS.CertFile != "" {
+		if cert, err = adaptor.LoadCertificate(cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile); err != nil {
+			return err
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	auth := authOf(cfg)
+	handler := adaptor.New(adaptor.Options{
+		Path:            cfg.Server.Path,
+		SigningPath:     cfg.Signing.Path,
+		MaxBodyBytes:    cfg.Server.MaxBodyBytes,
+		RequestTimeout:  cfg.Server.RequestTimeout,
+		Verifier:        auth.Verifier,
+		RejectReplays:   cfg.Signing.RejectReplays,
+		Basic:           auth.Basic,
 		Store:           st,
 		Normalizer:      norm,
+		SearchFields:    fields,
 		MaxResults:      cfg.Store.MaxResults,
 		MaxTransactions: cfg.Store.MaxTransactions,
 		Metrics:         adaptor.NewMetrics(reg),
 	}, log)
+	r := &reloader{cfg: cfg, load: load, handler: handler, cert: cert, log: log}
 
 	ready := func(ctx context.Context) error {
 		if handler.Draining() {
@@ -97,15 +183,27 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger) error {
 			return err
 		}
 		defer ln.Close()
-		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()))
+		https := i == 0 && cert != nil
+		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()), zap.Bool("https", https))
+		if https {
+			srv.TLSConfig = cert.TLSConfig()
+			go func() { errc <- srv.ServeTLS(ln, "", "") }()
+			continue
+		}
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	log.Info("serving lookups", zap.String("path", cfg.Server.Path), zap.String("version", version))
 
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-hup:
+			r.reload()
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	grace := min(drainGrace, cfg.Server.ShutdownTimeout/3)
 	log.Info("shutting down", zap.Duration("drain", grace), zap.Duration("timeout", cfg.Server.ShutdownTimeout))

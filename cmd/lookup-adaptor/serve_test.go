@@ -41,7 +41,7 @@ func startServe(t *testing.T, ctx context.Context) (*Config, <-chan error) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, zap.NewNop()) }()
+	go func() { done <- serve(ctx, cfg, zap.NewNop(), nil, nil) }()
 	waitFor(t, "http://"+cfg.Admin.Addr+"/healthz")
 	waitFor(t, "http://"+cfg.Admin.Addr+"/readyz")
 	return cfg, done

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -34,7 +35,13 @@ var backends = map[string]backend{
 	// (comma-separated) in store.dsn.
 	"memory": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool, _ *zap.Logger) (store.Store, error) {
 		m := memory.New(norm)
-		if files := splitList([]string{cfg.Store.DSN}); len(files) > 0 {
+		files := splitList([]string{cfg.Store.DSN})
+		for _, f := range files {
+			if ext := strings.ToLower(filepath.Ext(f)); ext != ".json" && ext != ".jsonl" {
+				return nil, fmt.Errorf("store.dsn: the memory driver loads seed files (.json or .jsonl, comma-separated) at start; %q is not one", f)
+			}
+		}
+		if len(files) > 0 {
 			if err := loadFiles(ctx, nil, m, files, store.LoadOptions{}, nil); err != nil {
 				return nil, fmt.Errorf("store.dsn: %w", err)
 			}

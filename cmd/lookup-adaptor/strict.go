@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// configKeys lists every key of Config, by its dotted mapstructure path, with its Go type.
+// Struct fields are sections; a field tagged "-" is a key by its lower-cased Go name.
+func configKeys() map[string]reflect.Type {
+	keys := map[string]reflect.Type{}
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name := f.Tag.Get("mapstructure")
+			if name == "-" {
+				name = toSnake(f.Name)
+			}
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() {
+				walk(f.Type, prefix+name+".")
+				continue
+			}
+			keys[prefix+name] = f.Type
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	return keys
+}
+
+// toSnake turns a Go name into a config key: SearchFields → search_fields.
+func toSnake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if 'A' <= r && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// envName is the environment variable overriding a key: server.addr → ADAPTOR_SERVER_ADDR.
+func envName(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// checkKeys refuses a key in the file (raw, as parsed from path) or an ADAPTOR_ variable of env
+// that is not a configuration key, naming it and, for a near miss, the key it probably means.
+func checkKeys(path string, raw map[string]any, env []string) error {
+	known := configKeys()
+	names := make([]string, 0, len(known))
+	envNames := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+		envNames = append(envNames, envName(k))
+	}
+	var errs []string
+	for _, key := range fileKeys(raw, "") {
+		if _, ok := known[key]; !ok {
+			errs = append(errs, fmt.Sprintf("%s: unknown key %s%s", path, key, didYouMean(key, names)))
+		}
+	}
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, envPrefix+"_") && !slices.Contains(envNames, name) {
+			errs = append(errs, fmt.Sprintf("environment: unknown variable %s%s", name, didYouMean(name, envNames)))
+		}
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return fmt.Errorf("config: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// fileKeys flattens a parsed YAML document into dotted keys; a map key's own entries are the
+// user's, not keys.
+func fileKeys(m map[string]any, prefix string) []string {
+	var out []string
+	for k, v := range m {
+		key := prefix + k
+		if sub, ok := v.(map[string]any); ok && !slices.Contains(mapKeys, key) {
+			out = append(out, fileKeys(sub, key+".")...)
+			continue
+		}
+		out = append(out, key)
+	}
+	return out
+}
+
+// didYouMean suggests the nearest of candidates to s, when it is near enough to be a typo.
+func didYouMean(s string, candidates []string) string {
+	best, bestDist := "", len(s)
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || bestDist > max(2, len(s)/4) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// checkDurations refuses a duration written without a unit ("5" for 5 seconds would be 5
+// nanoseconds); 0 alone needs none.
+func checkDurations(v *viper.Viper) error {
+	var errs []string
+	for key, t := range configKeys() {
+		if t != reflect.TypeFor[time.Duration]() {
+			continue
+		}
+		val := v.Get(key)
+		if s, ok := val.(string); ok {
+			if _, err := time.ParseDuration(strings.TrimSpace(s)); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: %q is not a duration; write it with a unit, as in 5s, 300ms or 5m", key, s))
+			}
+			continue
+		}
+		if rv := reflect.ValueOf(val); rv.IsValid() && rv.CanConvert(reflect.TypeFor[float64]()) && rv.Convert(reflect.TypeFor[float64]()).Float() == 0 {
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("%s: %v has no unit; write it with one, as in %vs or %vm", key, val, val, val))
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return fmt.Errorf("config: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// searchFields reads matching.search_fields: from ADAPTOR_MATCHING_SEARCH_FIELDS
+// ("name=target,…") when set, else from the file with the names' case kept.
+func searchFields(raw map[string]any, env []string) (map[string]string, error) {
+	const key = "matching.search_fields"
+	for _, kv := range env {
+		if name, value, _ := strings.Cut(kv, "="); name == envName(key) {
+			out := map[string]string{}
+			for _, pair := range splitList([]string{value}) {
+				attr, target, ok := strings.Cut(pair, "=")
+				if !ok {
+					return nil, fmt.Errorf("%s: %q is not name=target", envName(key), pair)
+				}
+				out[strings.TrimSpace(attr)] = strings.TrimSpace(target)
+			}
+			return out, nil
+		}
+	}
+	matching, _ := raw["matching"].(map[string]any)
+	entries, ok := matching["search_fields"]
+	if !ok || entries == nil {
+		return map[string]string{}, nil
+	}
+	m, ok := entries.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a map of Gladly attribute names to targets", key)
+	}
+	out := make(map[string]string, len(m))
+	for attr, target := range m {
+		s, ok := target.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s.%s: want a target as a string (email, phone, name, externalCustomerId, identifier:<field> or attribute:<name>)", key, attr)
+		}
+		out[attr] = s
+	}
+	return out, nil
+}
