@@ -6,12 +6,17 @@ LDFLAGS  := -ldflags "-X main.version=$(VERSION)"
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
-.PHONY: help build run test lint fuzz golden replay bench
+.PHONY: help build run test lint fuzz golden replay bench cc
+
+# cgo builds the embedded SQLite driver; say what to install when there is no C compiler.
+CC ?= cc
+cc:
+	@command -v $(CC) >/dev/null 2>&1 || { echo "no C compiler ($(CC)): the SQLite store needs cgo. Install one: apt-get install gcc libc6-dev (Debian, Ubuntu), xcode-select --install (macOS)" >&2; exit 1; }
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build bin/lookup-adaptor
+build: cc ## build bin/lookup-adaptor
 	go build $(LDFLAGS) -o $(BIN) ./cmd/lookup-adaptor
 
 $(DEV_KEY):
@@ -19,9 +24,9 @@ $(DEV_KEY):
 
 run: build $(DEV_KEY) ## seed the demo customers and serve on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
 	$(BIN) seed testdata/seed/
-	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT=console $(BIN) serve
+	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT="$${ADAPTOR_LOG_FORMAT:-console}" $(BIN) serve
 
-test: ## run every test (with the race detector)
+test: cc ## run every test (with the race detector)
 	go test -race -count=1 ./...
 
 replay: ## serve a temporary store seeded from testdata/seed/ and replay testdata/cases against it (part of make test)

@@ -15,7 +15,7 @@ import (
 
 // BenchmarkLookup measures the server's own work per lookup — the whole middleware chain,
 // decoding, resolving against the memory store, encoding, logging and metrics — without the
-// network, beside the bare signature check the SPEC §9 yardstick does.
+// network, beside the bare signature check the docs/performance.md yardstick does.
 //
 //	go test ./adaptor -run '^$' -bench Lookup -benchmem
 func BenchmarkLookup(b *testing.B) {
@@ -61,7 +61,7 @@ func BenchmarkLookup(b *testing.B) {
 
 // BenchmarkRefused measures what the costliest unauthenticated requests cost the server — the
 // whole chain over ServeHTTP, with two signing keys configured (a rotation) — at the default
-// 64 KiB header limit. SPEC §9 budgets under 1 ms of CPU and 1 MiB of memory for any of them.
+// 64 KiB header limit. docs/performance.md budgets under 1 ms of CPU and 1 MiB of memory for any of them.
 //
 //	go test ./adaptor -run '^$' -bench Refused -benchmem
 func BenchmarkRefused(b *testing.B) {

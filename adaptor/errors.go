@@ -11,10 +11,10 @@ import (
 )
 
 // Kind is the class of a failed request; it alone decides the HTTP status and the code in the
-// answer (SPEC §6).
+// answer (docs/protocol.md, Errors).
 type Kind int
 
-// The kinds of failure, one per row of SPEC §6.
+// The kinds of failure, one per row of docs/protocol.md, Errors.
 const (
 	KindInternal Kind = iota
 	KindUnauthorized
@@ -76,7 +76,7 @@ func invalid(attr, detail string) *Error {
 	return &Error{Kind: KindInvalid, Attr: attr, Detail: detail}
 }
 
-// errorItem is one entry of the SPEC §6 errors body.
+// errorItem is one entry of the errors body (docs/protocol.md, Errors).
 type errorItem struct {
 	Attr   string `json:"attr,omitempty"`
 	Code   string `json:"code"`

@@ -14,7 +14,7 @@ import (
 )
 
 // FuzzLookupBody sends any body, correctly signed, through the whole chain: the answer must
-// be 200 or 400 (never a 500 or a panic), and every 200 must follow SPEC §4. Seeds: every
+// be 200 or 400 (never a 500 or a panic), and every 200 must follow docs/protocol.md, The answer. Seeds: every
 // request of the replay corpus, and testdata/fuzz.
 func FuzzLookupBody(f *testing.F) {
 	requests, _ := filepath.Glob(filepath.Join(corpus, "*", "request.json"))

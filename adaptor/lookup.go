@@ -11,7 +11,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-// LookupKind is which of the three lookups a request is (SPEC §3).
+// LookupKind is which of the three lookups a request is (docs/protocol.md, The three lookups).
 type LookupKind string
 
 // The three lookups.
@@ -29,7 +29,7 @@ const (
 )
 
 // lookup answers a verified lookup: decode it into its store query, resolve it within the
-// request's deadline, and write the SPEC §4 answer.
+// request's deadline, and write the answer (docs/protocol.md, The answer).
 func (s *Server) lookup(c echo.Context) error {
 	l, err := s.decodeLookup(requestBody(c))
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite response.json of every case under testdata/cases")
 
-// corpus is the replay corpus (SPEC §8): every lookup scenario Gladly documents plus bad inputs
+// corpus is the replay corpus (docs/data.md): every lookup scenario Gladly documents plus bad inputs
 // and bad signatures. The same cases are replayed against a live server by `make replay`.
 const corpus = "../testdata/cases"
 
@@ -90,7 +90,8 @@ func goldenJSON(t *testing.T, status int, body []byte) []byte {
 	return append(out, '\n')
 }
 
-// assertWireRules checks SPEC §4 on a 200 answer: only "results" at the top, every result with
+// assertWireRules checks the answer rules (docs/protocol.md) on a 200 answer: only "results"
+// at the top, every result with
 // an externalCustomerId, every leaf a string, no empty strings, known phone types.
 func assertWireRules(t *testing.T, body []byte) {
 	t.Helper()

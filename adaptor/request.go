@@ -23,7 +23,7 @@ const (
 	LevelDetailed Level = "DETAILED"
 )
 
-// Bounds on one query (SPEC §3). Past them a lookup is a 400 naming the field, decided before
+// Bounds on one query (docs/protocol.md, The three lookups). Past them a lookup is a 400 naming the field, decided before
 // the store is asked: client input is never a store failure.
 const (
 	maxSearchFields = 32 // fields one basic search combines (Gladly's id aside)
@@ -33,7 +33,7 @@ const (
 	maxAttrLen      = 64 // how much of a client-chosen field name an error answer repeats
 )
 
-// lookupRequest is the body Gladly POSTs (SPEC §3). Query values stay raw until the lookup
+// lookupRequest is the body Gladly POSTs (docs/protocol.md, The three lookups). Query values stay raw until the lookup
 // reads the ones it needs, so that what a client sends is bounded before it is materialised.
 type lookupRequest struct {
 	LookupLevel         Level     `json:"lookupLevel" validate:"required,oneof=BASIC DETAILED"`

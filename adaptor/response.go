@@ -27,7 +27,7 @@ type wirePhone struct {
 	Type     string `json:"type"`
 }
 
-// encodeResponse writes the answer body: {"results": […]} is its only key (SPEC §4).
+// encodeResponse writes the answer body: {"results": […]} is its only key (docs/protocol.md, The answer).
 // encoding/json renders each customer; transactions (DETAILED only) are spliced in as stored —
 // compact JSON validated when they were loaded — instead of being re-validated on every answer.
 func (s *Server) encodeResponse(found []store.Customer, withTransactions bool) ([]byte, error) {

@@ -1,7 +1,7 @@
 // Package adaptor is the HTTP side of the Lookup Adaptor: the echo server Gladly calls, its
 // middleware chain (body limit, signature, Basic auth, request log, panic recovery), request
 // decoding and validation, the three lookups and the one table that turns failures into the
-// answers of SPEC §6.
+// answers of docs/protocol.md, Errors.
 //
 // Build a Server with New and serve it with any net/http server:
 //
@@ -31,7 +31,7 @@ type BasicAuth struct {
 	Realm    string
 }
 
-// Options configure a Server. Zero values take the defaults of SPEC §7 where one exists.
+// Options configure a Server. Zero values take the defaults of docs/configuration.md where one exists.
 type Options struct {
 	// Path is where Gladly POSTs lookups (server.path).
 	Path string

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Loopback load benchmark of SPEC §9 with wrk: the bare signature-checking handler and each
+# Loopback load benchmark of the budgets (docs/performance.md) with wrk: the bare signature-checking handler and each
 # lookup kind, in the same run, then a 60 s soak at 64 connections and a SIGTERM in the middle
 # of a run. Everything listens on 127.0.0.1 only; every wrk run is bounded by -d.
 #
@@ -26,16 +26,34 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# free_port prints a loopback port nothing listens on.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+lookup_port=$(free_port) admin_port=$(free_port) bare_port=$(free_port)
+
+# start_adaptor starts serve and waits until it is ready — checking that the process answering
+# is the one started here, not something else already on the port.
 start_adaptor() {
-  ADAPTOR_STORE_DSN=$db ADAPTOR_SERVER_ADDR=127.0.0.1:8080 ADAPTOR_ADMIN_ADDR=127.0.0.1:9090 \
-    bin/lookup-adaptor serve --config config.yaml >>"$out/adaptor.log" 2>&1 &
+  ADAPTOR_STORE_DSN=$db ADAPTOR_SERVER_ADDR=127.0.0.1:$lookup_port ADAPTOR_ADMIN_ADDR=127.0.0.1:$admin_port \
+    ADAPTOR_LOG_FORMAT=json bin/lookup-adaptor serve --config config.yaml >>"$out/adaptor.log" 2>&1 &
   adaptor=$!
   pids+=("$adaptor")
-  for _ in $(seq 100); do curl -fs 127.0.0.1:9090/readyz >/dev/null && return; sleep 0.1; done
+  for _ in $(seq 100); do
+    kill -0 "$adaptor" 2>/dev/null || { echo "adaptor exited; see $out/adaptor.log" >&2; exit 1; }
+    if curl -fs "127.0.0.1:$admin_port/readyz" >/dev/null && grep -q "\"addr\":\"127.0.0.1:$lookup_port\"" "$out/adaptor.log"; then
+      return
+    fi
+    sleep 0.1
+  done
   echo "adaptor did not start; see $out/adaptor.log" >&2; exit 1
 }
 
-bin/bare -addr 127.0.0.1:8081 & pids+=($!)
+bin/bare -addr "127.0.0.1:$bare_port" & pids+=($!)
 start_adaptor
 
 # run NAME URL KIND CONNS [--latency]: one wrk run with a freshly signed script.
@@ -54,21 +72,21 @@ run() {
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "| target     | conns |   req/s   |   p50    |   p99    | errors"
 for conns in 32 16; do
-  run bare http://127.0.0.1:8081/lookup autolink "$conns"
+  run bare "http://127.0.0.1:$bare_port/lookup" autolink "$conns"
   for kind in autolink search detailed; do
-    run "$kind" http://127.0.0.1:8080/lookup "$kind" "$conns"
+    run "$kind" "http://127.0.0.1:$lookup_port/lookup" "$kind" "$conns"
   done
 done
 echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
 
 echo "soak: 60 s at 64 connections (detailed lookups)"
 bin/wrkscript -key "$key" -kind detailed -seed "$seed" -count 500 >"$out/soak.lua"
-wrk -t2 -c64 -d60s --latency -s "$out/soak.lua" http://127.0.0.1:8080/lookup | tee "$out/soak.txt" | grep -E 'Requests/sec|requests in|Non-2xx|Socket errors|  99%' || true
+wrk -t2 -c64 -d60s --latency -s "$out/soak.lua" "http://127.0.0.1:$lookup_port/lookup" | tee "$out/soak.txt" | grep -E 'Requests/sec|requests in|Non-2xx|Socket errors|  99%' || true
 echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
 
 echo "SIGTERM at 10 s of a 20 s run at 64 connections (auto-link lookups)"
 bin/wrkscript -key "$key" -kind autolink -seed "$seed" -count 500 >"$out/term.lua"
-wrk -t2 -c64 -d20s -s "$out/term.lua" http://127.0.0.1:8080/lookup >"$out/term.txt" &
+wrk -t2 -c64 -d20s -s "$out/term.lua" "http://127.0.0.1:$lookup_port/lookup" >"$out/term.txt" &
 wrkpid=$!
 sleep 10
 kill -TERM "$adaptor"

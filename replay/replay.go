@@ -1,5 +1,5 @@
-// Package replay plays Gladly's part against a running adaptor: it loads recorded cases (SPEC
-// §8), signs each request as Gladly would, sends it, and compares the answer with the one
+// Package replay plays Gladly's part against a running adaptor: it loads recorded cases
+// (docs/data.md), signs each request as Gladly would, sends it, and compares the answer with the one
 // expected.
 //
 // A case is a directory holding request.json (the body, sent byte for byte), response.json

@@ -92,7 +92,8 @@ type Request struct {
 // Form says which canonical form of the query string a signature verified with.
 type Form string
 
-// The two canonical forms. FormCanonical sorts and encodes the query on its own line (SPEC §2);
+// The two canonical forms. FormCanonical sorts and encodes the query on its own line
+// (docs/protocol.md, Signing);
 // FormLegacy appends the raw query to the path and repeats it raw, as some of Gladly's examples do.
 const (
 	FormCanonical Form = "canonical"
@@ -335,7 +336,8 @@ func Sign(key []byte, r *Request) (string, error) {
 // FormatTime renders t as a Gladly-Time value.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
-// The canonical request (SPEC §2, step 1) is a head — method, path and query, which differ by
+// The canonical request (docs/protocol.md, Signing, step 1) is a head — method, path and query,
+// which differ by
 // form — and a tail — the signed headers, their list and the body hash — which every form
 // shares, so it is built once. Its size is that of the parts of the request it covers: signed
 // was checked (bounded, no name twice) beforehand.
@@ -450,7 +452,8 @@ func headerValue(r *Request, name string) (string, bool) {
 	return strings.Join(values, ","), true
 }
 
-// stringToSign is SPEC §2 step 3 over the canonical request's hash.
+// stringToSign is step 3 of the signature (docs/protocol.md, Signing), over the canonical
+// request's hash.
 func stringToSign(rawTime, requestHash string) string {
 	return Algorithm + "\n" + rawTime + "\n" + requestHash
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
-// The worked example of SPEC §2, computed there with an independent implementation.
+// The worked example of Gladly request signing (docs/protocol.md, Signing), computed with an
+// independent implementation.
 const (
 	kaKey       = "example-signing-key-0123456789abcdef"
 	kaBody      = `{"lookupLevel":"BASIC","query":{"emails":["ada@example.com"],"id":"Qx7rT2mLQkGz1pWcYb3dNa","name":"Ada Lovelace","phones":["+14155550123"]},"uniqueMatchRequired":false}`
@@ -45,7 +46,7 @@ func verifier(keys ...string) *signing.Verifier {
 func TestKnownAnswer(t *testing.T) {
 	got, err := verifier(kaKey).Verify(knownAnswer(), kaNow)
 	if err != nil {
-		t.Fatalf("SPEC §2 worked example does not verify: %v", err)
+		t.Fatalf("the worked example does not verify: %v", err)
 	}
 	if got.Form != signing.FormCanonical || !got.Time.Equal(kaNow) || hex.EncodeToString(got.Signature) != kaSignature {
 		t.Errorf("verified %+v, want the canonical form, Gladly-Time and signature", got)

@@ -9,7 +9,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
-// SeedJSON renders c as one seed record (SPEC §8), the inverse of ParseCustomer: loading what it
+// SeedJSON renders c as one seed record (docs/data.md), the inverse of ParseCustomer: loading what it
 // writes gives a customer that every lookup answers alike. Numbers and booleans among the
 // custom attributes stay JSON numbers and booleans; transactions are their wire form.
 func SeedJSON(c *Customer) []byte {

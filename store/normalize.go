@@ -23,6 +23,9 @@ func NewNormalizer(region string) (*Normalizer, error) {
 	return &Normalizer{region: region}, nil
 }
 
+// Region is the default region, as NewNormalizer was given it (upper case).
+func (n *Normalizer) Region() string { return n.region }
+
 // Phone returns s in E.164 form ("+14155550123"), and false when s is not a possible phone
 // number. "+1 (415) 555-0123" and, with region US, "415-555-0123" give the same result.
 func (n *Normalizer) Phone(s string) (string, bool) {

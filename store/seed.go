@@ -65,7 +65,7 @@ func DuplicateError(r Record, first string) error {
 // maxLine bounds one line of a .jsonl file, so a file without newlines cannot exhaust memory.
 const maxLine = 16 << 20
 
-// ReadSeed streams the customers of a seed file (SPEC §8) from r. name decides the format —
+// ReadSeed streams the customers of a seed file (docs/data.md) from r. name decides the format —
 // ".jsonl" is one customer per line, anything else a JSON array — and names the file in errors.
 // Memory stays flat however large the file: one record is held at a time.
 func ReadSeed(r io.Reader, name string) Records {

@@ -20,7 +20,7 @@ const (
 
 // Scalar is one value of a system of record — a string, a number, a boolean or a time — kept
 // with its kind and its wire text. Gladly accepts strings only, so String renders every kind by
-// one rule set (SPEC §4): numbers without exponent or trailing zeros, booleans as true/false,
+// one rule set (docs/protocol.md, The answer): numbers without exponent or trailing zeros, booleans as true/false,
 // times as RFC 3339 UTC. The zero Scalar is absent.
 type Scalar struct {
 	kind ScalarKind

@@ -3,7 +3,7 @@ package transactions
 // Type is a Gladly transaction type.
 type Type string
 
-// The transaction types Gladly displays (SPEC §5).
+// The transaction types Gladly displays (docs/protocol.md, Transactions).
 const (
 	Order        Type = "ORDER"
 	Flight       Type = "FLIGHT"

@@ -1,6 +1,6 @@
 // Package transactions holds the five transaction types Gladly shows on a customer — ORDER,
 // FLIGHT, STAY, SUBSCRIPTION and GENERIC — their validation when data is loaded, and their
-// string-only wire form (SPEC §4, §5).
+// string-only wire form (docs/protocol.md, The answer and Transactions).
 //
 // A Transaction is validated and rendered once, when it is parsed (from seed JSON with Parse or
 // FromValue, from Go values with New); answering a lookup only copies its wire bytes. Every

@@ -1,4 +1,4 @@
-// Command bare is the yardstick of SPEC §9: a plain net/http handler that only verifies
+// Command bare is the yardstick of docs/performance.md: a plain net/http handler that only verifies
 // Gladly's signature over the raw body and writes a fixed answer. The adaptor's load figures
 // are compared with this handler's, measured in the same run.
 //

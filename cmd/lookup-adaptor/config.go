@@ -18,7 +18,7 @@ import (
 // envPrefix prefixes every environment override: server.addr → ADAPTOR_SERVER_ADDR.
 const envPrefix = "ADAPTOR"
 
-// defaults holds every configuration key with its default value (SPEC §7), built from the
+// defaults holds every configuration key with its default value (docs/configuration.md), built from the
 // constants of the packages that use them. config.yaml at the repository root lists the same
 // keys and values, docs/configuration.md documents them; a test keeps the three and Config
 // equal.

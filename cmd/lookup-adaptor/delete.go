@@ -21,7 +21,7 @@ func newDeleteCommand(load configLoader) *cobra.Command {
 			"data is overwritten in the database file.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			return withStore(cmd, load, false, func(cfg *Config, st store.Store) error {
+			return withStore(cmd, load, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
 				l, ok := st.(store.Loader)
 				if !ok {
 					return fmt.Errorf("%w: %s", errNoLoader, cfg.Store.Driver)
@@ -58,12 +58,12 @@ func newExportCommand(load configLoader) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [--out FILE]",
 		Short: "Write the whole store as .jsonl seed records",
-		Long: "Write every customer of the store as one seed record per line (SPEC §8), ordered by\n" +
+		Long: "Write every customer of the store as one seed record per line (docs/data.md), ordered by\n" +
 			"externalCustomerId; seeding that file into an empty store gives the same answers. --out\n" +
 			"writes a file, complete or not at all; otherwise standard output.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, load, false, func(cfg *Config, st store.Store) error {
+			return withStore(cmd, load, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
 				e, ok := st.(store.Exporter)
 				if !ok {
 					return fmt.Errorf("the configured store.driver cannot be exported: %s", cfg.Store.Driver)

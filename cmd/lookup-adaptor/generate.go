@@ -17,7 +17,7 @@ func newGenerateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate --customers N [--transactions T] [--seed S]",
 		Short: "Write N realistic synthetic customers as JSONL to stdout (for load tests)",
-		Long: "Write N synthetic customers, one JSON object per line, in the seed format (SPEC §8).\n" +
+		Long: "Write N synthetic customers, one JSON object per line, in the seed format (docs/data.md).\n" +
 			"The output depends only on the flags: customer i is C-<i>, with the email\n" +
 			"first.last.<i>@example.com, a unique phone +1 415 XXX XXXX and T transactions of every type.",
 		Example: "  lookup-adaptor generate --customers 1000000 --transactions 20 > big.jsonl",

@@ -13,9 +13,16 @@ func run(t *testing.T, args ...string) error {
 	return err
 }
 
-// runOutput executes args with stdin and returns what the command printed.
+// runOutput executes args with stdin and returns what the command printed, which it also logs.
 func runOutput(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
+	out, err := runQuiet(stdin, args...)
+	t.Logf("lookup-adaptor %s\n%s", strings.Join(args, " "), out)
+	return out, err
+}
+
+// runQuiet is runOutput without the log, for output that would only be noise.
+func runQuiet(stdin string, args ...string) (string, error) {
 	cmd := newRootCommand()
 	var out bytes.Buffer
 	cmd.SetArgs(args)
@@ -23,7 +30,6 @@ func runOutput(t *testing.T, stdin string, args ...string) (string, error) {
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	err := cmd.Execute()
-	t.Logf("lookup-adaptor %s\n%s", strings.Join(args, " "), out.String())
 	return out.String(), err
 }
 

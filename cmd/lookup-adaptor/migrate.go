@@ -14,7 +14,7 @@ func newMigrateCommand(load configLoader) *cobra.Command {
 		Short: "Create or upgrade the store schema",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, load, true, func(cfg *Config, _ store.Store) error {
+			return withStore(cmd, load, true, func(cfg *Config, _ store.Store, _ *store.Normalizer) error {
 				fmt.Fprintf(cmd.OutOrStdout(), "store %s (%s) is up to date\n", cfg.Store.DSN, cfg.Store.Driver)
 				return nil
 			})

@@ -92,7 +92,14 @@ func (p *progress) report() {
 
 // done prints the outcome of the file.
 func (p *progress) done(stats store.LoadStats, err error) {
-	if p.terminal {
+	switch {
+	case err == nil && p.last != p.begin && p.size > 0:
+		p.bytes.Store(p.size) // the last progress line of a long load says 100%
+		p.report()
+		if p.terminal {
+			fmt.Fprintln(p.out)
+		}
+	case p.terminal:
 		fmt.Fprint(p.out, "\r\033[K")
 	}
 	elapsed := time.Since(p.begin).Round(time.Millisecond)

@@ -19,14 +19,14 @@ func newSeedCommand(load configLoader) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "seed [--replace] FILE|DIR|-...",
 		Short: "Load customers from .json or .jsonl files into the store (idempotent upsert)",
-		Long: "Load customers (SPEC §8) into the configured store, all files as one all-or-nothing unit.\n" +
+		Long: "Load customers (docs/data.md) into the configured store, all files as one all-or-nothing unit.\n" +
 			"A directory stands for the .json and .jsonl files in it; - reads .jsonl from standard input.\n" +
 			`A record {"externalCustomerId": …, "deleted": true} deletes that customer. Bad records are\n` +
 			"named by file and line (or index) with the field at fault, and then nothing is written.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(cmd, load, true, func(cfg *Config, st store.Store) error {
-				return seed(cmd, cfg, st, args, store.LoadOptions{Replace: replace})
+			return withStore(cmd, load, true, func(cfg *Config, st store.Store, norm *store.Normalizer) error {
+				return seed(cmd, cfg, st, norm, args, store.LoadOptions{Replace: replace})
 			})
 		},
 	}
@@ -37,8 +37,9 @@ func newSeedCommand(load configLoader) *cobra.Command {
 // stdinName stands for standard input among seed's arguments, and names it in errors.
 const stdinName = "-"
 
-// seed loads every file into st as one unit, reporting progress and the outcome on stderr.
-func seed(cmd *cobra.Command, cfg *Config, st store.Store, args []string, opts store.LoadOptions) error {
+// seed loads every file into st as one unit, reporting progress, warnings and the outcome on
+// stderr.
+func seed(cmd *cobra.Command, cfg *Config, st store.Store, norm *store.Normalizer, args []string, opts store.LoadOptions) error {
 	l, ok := st.(store.Loader)
 	if !ok {
 		return fmt.Errorf("%w: %s", errNoLoader, cfg.Store.Driver)
@@ -51,11 +52,13 @@ func seed(cmd *cobra.Command, cfg *Config, st store.Store, args []string, opts s
 		return err
 	}
 	p := newProgress(cmd.ErrOrStderr(), files)
-	return loadFiles(cmd.Context(), cmd.InOrStdin(), l, files, opts, p)
+	w := &warnings{out: cmd.ErrOrStderr(), norm: norm}
+	defer w.summary()
+	return loadFiles(cmd.Context(), cmd.InOrStdin(), l, files, opts, p, w)
 }
 
-// loadFiles loads files ("-" reads stdin) into l as one unit, reporting to p when not nil.
-func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []string, opts store.LoadOptions, p *progress) error {
+// loadFiles loads files ("-" reads stdin) into l as one unit, reporting to p and w when not nil.
+func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []string, opts store.LoadOptions, p *progress, w *warnings) error {
 	records := func(yield func(store.Record, error) bool) {
 		for _, name := range files {
 			r, closeFile, err := openSeed(stdin, name, p)
@@ -76,7 +79,11 @@ func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []str
 			closeFile()
 		}
 	}
-	tracked := store.Prefetch(records, 1024)
+	var checked store.Records = records
+	if w != nil {
+		checked = w.check(records)
+	}
+	tracked := store.Prefetch(checked, 1024)
 	if p != nil {
 		tracked = p.track(tracked)
 	}
@@ -151,4 +158,63 @@ func seedFiles(args []string) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// maxWarnings bounds the warnings one seed prints; the rest are counted.
+const maxWarnings = 20
+
+// warnings reports the emails and phones of a seed that no lookup will ever match — kept as
+// data, but not findable — so that a bad export is noticed rather than silently half-indexed.
+type warnings struct {
+	out  io.Writer
+	norm *store.Normalizer
+	n    int
+}
+
+// check passes records through, normalising each phone (as the store would: here it runs in
+// the reader, beside the writer) and warning about those that do not parse and emails without
+// an @.
+func (w *warnings) check(records store.Records) store.Records {
+	return func(yield func(store.Record, error) bool) {
+		for r, err := range records {
+			if err == nil && !r.Deleted {
+				w.customer(&r)
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+}
+
+func (w *warnings) customer(r *store.Record) {
+	c := &r.Customer
+	for i, e := range c.Emails {
+		if !strings.Contains(e, "@") {
+			w.warn("%s: emails[%d] %q is not an email address; no lookup will find the customer by it", r.Place, i, e)
+		}
+	}
+	for i := range c.Phones {
+		p := &c.Phones[i]
+		if p.E164 != "" {
+			continue
+		}
+		var ok bool
+		if p.E164, ok = w.norm.Phone(p.Original); !ok {
+			w.warn("%s: phones[%d] %q is not a phone number (matching.default_region %s); no lookup will find the customer by it", r.Place, i, p.Original, w.norm.Region())
+		}
+	}
+}
+
+func (w *warnings) warn(format string, args ...any) {
+	if w.n++; w.n <= maxWarnings {
+		fmt.Fprintf(w.out, "warning: "+format+"\n", args...)
+	}
+}
+
+// summary counts the warnings that were not printed.
+func (w *warnings) summary() {
+	if w.n > maxWarnings {
+		fmt.Fprintf(w.out, "warning: %d more like these\n", w.n-maxWarnings)
+	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
 // useTempStore points store.dsn at a fresh database path for the test.
@@ -97,7 +100,7 @@ func TestSeedFromStdin(t *testing.T) {
 }
 
 // seed --replace deletes the customers the files do not name, reports every count, and with a
-// bad record changes nothing; tombstones and duplicates behave as SPEC §8 says.
+// bad record changes nothing; tombstones and duplicates behave as docs/data.md says.
 func TestSeedReplaceAndTombstones(t *testing.T) {
 	useTempStore(t)
 	all := writeFile(t, "all.jsonl", `{"externalCustomerId":"C-1","name":"Ada"}
@@ -200,5 +203,47 @@ func TestMemoryDriverDSN(t *testing.T) {
 	err = run(t, "serve", "--config", repoConfig)
 	if err == nil || !strings.Contains(err.Error(), "store.dsn") || !strings.Contains(err.Error(), "bad.jsonl:1: phones: want an array") {
 		t.Errorf("memory driver on a bad seed: %v", err)
+	}
+}
+
+// seed names the emails and phones that no lookup can match, with where they are.
+func TestSeedWarnsAboutUnmatchableValues(t *testing.T) {
+	useTempStore(t)
+	f := writeFile(t, "w.jsonl", `{"externalCustomerId":"C-1","emails":["ada.example.com"],"phones":["+1 415 555 0123","12"]}`)
+	out, err := runOutput(t, "", "seed", "--config", repoConfig, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`warning: ` + f + `:1: emails[0] "ada.example.com" is not an email address`,
+		`warning: ` + f + `:1: phones[1] "12" is not a phone number (matching.default_region US)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "phones[0]") {
+		t.Errorf("a good phone was warned about:\n%s", out)
+	}
+}
+
+// A long load's progress lines end at 100%.
+func TestProgressReaches100(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf, []string{"gen.jsonl"})
+	p.every = 0
+	jsonl, err := runOutput(t, "", "generate", "--customers", "3000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.reader("gen.jsonl", strings.NewReader(jsonl), int64(len(jsonl)))
+	n := 0
+	for range p.track(store.ReadSeed(r, "gen.jsonl")) {
+		n++
+	}
+	p.done(store.LoadStats{Read: n, Added: n}, nil)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) < 3 || !strings.Contains(lines[len(lines)-2], "100%") {
+		t.Errorf("progress:\n%s", buf.String())
 	}
 }

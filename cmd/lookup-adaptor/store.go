@@ -42,7 +42,7 @@ var backends = map[string]backend{
 			}
 		}
 		if len(files) > 0 {
-			if err := loadFiles(ctx, nil, m, files, store.LoadOptions{}, nil); err != nil {
+			if err := loadFiles(ctx, nil, m, files, store.LoadOptions{}, nil, nil); err != nil {
 				return nil, fmt.Errorf("store.dsn: %w", err)
 			}
 		}
@@ -104,18 +104,19 @@ func abandonStore(st store.Store) {
 	closeStore(st)
 }
 
-// withStore opens the configured store (creating it if missing when create is set), runs fn,
-// and closes it; if fn fails, a database file this command created is removed again.
-func withStore(cmd *cobra.Command, load configLoader, create bool, fn func(*Config, store.Store) error) error {
+// withStore opens the configured store (creating it if missing when create is set), runs fn
+// with it and its phone normaliser, and closes it; if fn fails, a database file this command
+// created is removed again.
+func withStore(cmd *cobra.Command, load configLoader, create bool, fn func(*Config, store.Store, *store.Normalizer) error) error {
 	cfg, err := load(cmd)
 	if err != nil {
 		return err
 	}
-	st, _, err := openStore(cmd.Context(), cfg, zap.NewNop(), create)
+	st, norm, err := openStore(cmd.Context(), cfg, zap.NewNop(), create)
 	if err != nil {
 		return err
 	}
-	if err := fn(cfg, st); err != nil {
+	if err := fn(cfg, st, norm); err != nil {
 		abandonStore(st)
 		return err
 	}

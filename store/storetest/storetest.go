@@ -4,7 +4,7 @@
 //		storetest.Run(t, func(t *testing.T) storetest.Backend { return mybackend.New(…) })
 //	}
 //
-// It checks the matching rules of SPEC §3 (normalised emails and phones, name word prefixes,
+// It checks the matching rules of docs/protocol.md, The three lookups (normalised emails and phones, name word prefixes,
 // transaction identifiers, custom attributes), ordering, caps, not-found, loading (idempotent,
 // all or nothing, updates), concurrent use and cancelled contexts.
 package storetest
@@ -21,7 +21,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-// Fixture is the seed (SPEC §8, one customer per line) every test starts from.
+// Fixture is the seed (docs/data.md, one customer per line) every test starts from.
 const Fixture = `{"externalCustomerId":"C-1001","name":"Ada Lovelace","address":"12 Analytical Way, London","emails":[{"original":" Ada@Example.com "}],"phones":[{"original":"+1 (415) 555-0123","type":"MOBILE"}],"customAttributes":{"tier":"Gold","points":1200,"vip":true},"transactions":[{"type":"ORDER","orderNumber":1001,"createdAt":"2026-10-01T12:00:00Z"},{"type":"ORDER","orderNumber":"1002","createdAt":"2026-10-03T12:00:00Z"},{"type":"FLIGHT","confirmationCode":"XK7Q2P","departureTime":"2026-12-01T17:05:00Z"}]}
 {"externalCustomerId":"C-1002","name":"Ada Byron","emails":["ada.byron@example.com"],"phones":["415-555-0199"],"customAttributes":{"tier":"silver"}}
 {"externalCustomerId":"C-1003","name":"Charles Babbage","emails":["charles@example.com"],"phones":[{"original":"+44 20 7946 0018","type":"HOME"}],"transactions":[{"type":"STAY","confirmationNumber":"99881","checkInDate":"2026-12-02"}]}
