@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,19 @@ func TestVersion(t *testing.T) {
 		if err != nil || out != "lookup-adaptor "+version+"\n" {
 			t.Errorf("%v printed %q, %v", args, out, err)
 		}
+	}
+}
+
+// make says which package to install when there is no C compiler for cgo.
+func TestMakeDiagnosesMissingCompiler(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make here")
+	}
+	out, err := exec.Command("make", "-s", "-C", "../..", "cc", "CC=no-such-compiler").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "apt-get install gcc libc6-dev") {
+		t.Errorf("make cc without a compiler: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("make", "-s", "-C", "../..", "cc").CombinedOutput(); err != nil {
+		t.Errorf("make cc with the compiler this machine has: %v\n%s", err, out)
 	}
 }
