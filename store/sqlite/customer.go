@@ -10,12 +10,10 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/transactions"
+	"github.com/lookup-adaptor/lookup-adaptor/store/rowcodec"
 )
 
 // row is one customers row as the queries select it.
@@ -28,11 +26,7 @@ type row struct {
 }
 
 func (r row) customer() (store.Customer, error) {
-	c := store.Customer{ExternalID: r.ExternalID, Name: r.Name, Address: r.Address}
-	if err := decodeDetails(r.Details, &c); err != nil {
-		return c, fmt.Errorf("customer %s details: %w", r.ExternalID, err)
-	}
-	return c, nil
+	return rowcodec.Customer(r.ExternalID, r.Name, r.Address, r.Details, "")
 }
 
 const customerColumns = "c.id, c.external_id, c.name, c.address, c.details"
@@ -237,11 +231,8 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	return cs, nil
 }
 
-// txsColumn selects a customer's newest transactions (seq < ?) as one column, so a customer and
-// its transactions are read in one statement — a concurrent load cannot mix two versions — and
-// cross cgo once. seq is the rank newest first; each is "type US sort_time US wire", joined by
-// RS (JSON text never holds a raw control character, so neither separator can occur inside
-// one).
+// txsColumn selects a customer's newest transactions (seq < ?) as one column in rowcodec's
+// form; seq is the rank newest first.
 const txsColumn = `(SELECT group_concat(t.type || char(31) || t.sort_time || char(31) || t.wire, char(30) ORDER BY t.seq)
 	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs`
 
@@ -259,14 +250,7 @@ type fullRow struct {
 
 // customer decodes the row and its transactions.
 func (r *fullRow) customer() (store.Customer, error) {
-	c, err := r.row.customer()
-	if err != nil {
-		return c, err
-	}
-	if c.Transactions, err = splitTransactions(r.Txs.String); err != nil {
-		return c, fmt.Errorf("customer %s transactions: %w", r.ExternalID, err)
-	}
-	return c, nil
+	return rowcodec.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
 }
 
 // Customer implements store.Store.
@@ -319,33 +303,4 @@ func (db *file) export(ctx context.Context, yield func(store.Customer, error) bo
 	if err := rows.Err(); err != nil {
 		fail(err)
 	}
-}
-
-// splitTransactions parses customerQuery's txs column.
-func splitTransactions(s string) ([]transactions.Transaction, error) {
-	if s == "" {
-		return nil, nil
-	}
-	out := make([]transactions.Transaction, 0, strings.Count(s, "\x1e")+1)
-	for _, item := range strings.Split(s, "\x1e") {
-		typ, rest, ok1 := strings.Cut(item, "\x1f")
-		sortTime, wire, ok2 := strings.Cut(rest, "\x1f")
-		micros, err := strconv.ParseInt(sortTime, 10, 64)
-		if !ok1 || !ok2 || err != nil {
-			return nil, errors.New("malformed transaction row")
-		}
-		out = append(out, txRow{typ, micros, wire}.transaction())
-	}
-	return out, nil
-}
-
-// txRow is one transactions row.
-type txRow struct {
-	Type     string `db:"type"`
-	SortTime int64  `db:"sort_time"`
-	Wire     string `db:"wire"`
-}
-
-func (r txRow) transaction() transactions.Transaction {
-	return transactions.Load(transactions.Type(r.Type), time.UnixMicro(r.SortTime).UTC(), []byte(r.Wire))
 }

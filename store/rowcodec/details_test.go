@@ -1,4 +1,4 @@
-package sqlite
+package rowcodec
 
 import (
 	"reflect"
@@ -22,7 +22,7 @@ func sampleCustomer() store.Customer {
 func TestDetailsRoundTrip(t *testing.T) {
 	for _, c := range []store.Customer{{}, sampleCustomer()} {
 		var got store.Customer
-		if err := decodeDetails(encodeDetails(&c), &got); err != nil {
+		if err := DecodeDetails(EncodeDetails(&c), &got); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, c) {
@@ -35,16 +35,16 @@ func TestDetailsRoundTrip(t *testing.T) {
 // allocation; whatever decodes survives encoding and decoding again unchanged.
 func FuzzDecodeDetails(f *testing.F) {
 	c := sampleCustomer()
-	f.Add(encodeDetails(&c))
+	f.Add(EncodeDetails(&c))
 	f.Add([]byte{0, 0, 0})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var c store.Customer
-		if err := decodeDetails(b, &c); err != nil {
+		if err := DecodeDetails(b, &c); err != nil {
 			return
 		}
 		var again store.Customer
-		if err := decodeDetails(encodeDetails(&c), &again); err != nil || !reflect.DeepEqual(again, c) {
+		if err := DecodeDetails(EncodeDetails(&c), &again); err != nil || !reflect.DeepEqual(again, c) {
 			t.Fatalf("%x decodes to %+v, which round-trips to %+v (%v)", b, c, again, err)
 		}
 	})

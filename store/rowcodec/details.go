@@ -1,0 +1,147 @@
+// Package rowcodec is what the SQL backends share of their rows: the binary encoding of a
+// customer's details column, and the one-column form of its transactions.
+package rowcodec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
+)
+
+// The details column holds what an answer needs besides the plain columns — emails, phones,
+// custom attributes — as length-prefixed fields: a uvarint count per list, then per item its
+// strings, each a uvarint length and the bytes (an attribute's kind is one more uvarint). It
+// decodes in a fraction of the time JSON takes, which matters on every lookup, and needs no
+// escaping.
+
+// EncodeDetails renders c's emails, phones and custom attributes as a details column.
+func EncodeDetails(c *store.Customer) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(c.Emails)))
+	for _, e := range c.Emails {
+		b = appendString(b, e)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Phones)))
+	for _, p := range c.Phones {
+		b = appendString(appendString(appendString(b, p.Original), p.E164), string(p.Type))
+	}
+	names := make([]string, 0, len(c.CustomAttributes))
+	for name := range c.CustomAttributes {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		v := c.CustomAttributes[name]
+		b = appendString(binary.AppendUvarint(appendString(b, name), uint64(v.Kind())), v.String())
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+var errDetails = errors.New("malformed details")
+
+// detailsReader reads EncodeDetails' format; the first error sticks.
+type detailsReader struct {
+	b   []byte
+	err error
+}
+
+func (r *detailsReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 || v > uint64(len(r.b)) { // no count or length can exceed what is left
+		r.err = errDetails
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *detailsReader) string() string {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errDetails
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// DecodeDetails fills c's emails, phones and custom attributes from a details column; corrupt
+// bytes are an error, never a panic or a huge allocation.
+func DecodeDetails(b []byte, c *store.Customer) error {
+	r := &detailsReader{b: b}
+	if n := r.uvarint(); n > 0 {
+		c.Emails = make([]string, n)
+		for i := range c.Emails {
+			c.Emails[i] = r.string()
+		}
+	}
+	if n := r.uvarint(); n > 0 {
+		c.Phones = make([]store.Phone, n)
+		for i := range c.Phones {
+			c.Phones[i] = store.Phone{Original: r.string(), E164: r.string(), Type: store.PhoneType(r.string())}
+		}
+	}
+	if n := r.uvarint(); n > 0 {
+		c.CustomAttributes = make(map[string]transactions.Scalar, n)
+		for range n {
+			name, kind := r.string(), r.uvarint()
+			c.CustomAttributes[name] = transactions.Restore(transactions.ScalarKind(kind), r.string())
+		}
+	}
+	if r.err == nil && len(r.b) > 0 {
+		r.err = errDetails
+	}
+	return r.err
+}
+
+// The transactions column: a customer's transactions read in the same statement as the
+// customer (so that a concurrent load cannot mix two versions, and they cross the driver once),
+// newest first, each "type US sort_time US wire" and joined by RS — JSON text never holds a raw
+// control character, so neither separator can occur inside one. sort_time is Unix
+// microseconds. SQLite builds it with group_concat, PostgreSQL with string_agg.
+
+// SplitTransactions parses a transactions column; "" is none.
+func SplitTransactions(s string) ([]transactions.Transaction, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := make([]transactions.Transaction, 0, strings.Count(s, "\x1e")+1)
+	for _, item := range strings.Split(s, "\x1e") {
+		typ, rest, ok1 := strings.Cut(item, "\x1f")
+		sortTime, wire, ok2 := strings.Cut(rest, "\x1f")
+		micros, err := strconv.ParseInt(sortTime, 10, 64)
+		if !ok1 || !ok2 || err != nil {
+			return nil, errors.New("malformed transaction row")
+		}
+		out = append(out, transactions.Load(transactions.Type(typ), time.UnixMicro(micros).UTC(), []byte(wire)))
+	}
+	return out, nil
+}
+
+// Customer is a customer read back from its columns.
+func Customer(externalID, name, address string, details []byte, txs string) (store.Customer, error) {
+	c := store.Customer{ExternalID: externalID, Name: name, Address: address}
+	if err := DecodeDetails(details, &c); err != nil {
+		return c, fmt.Errorf("customer %s details: %w", externalID, err)
+	}
+	var err error
+	if c.Transactions, err = SplitTransactions(txs); err != nil {
+		return c, fmt.Errorf("customer %s transactions: %w", externalID, err)
+	}
+	return c, nil
+}
