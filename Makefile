@@ -42,7 +42,7 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./signing -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME)
 	go test ./signing -run '^$$' -fuzz FuzzAppendCollapsed -fuzztime $(FUZZTIME)
 	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	go test ./store/rowcodec -run '^$$' -fuzz FuzzDecodeDetails -fuzztime $(FUZZTIME)
+	go test ./store/sqlshared -run '^$$' -fuzz FuzzDecodeDetails -fuzztime $(FUZZTIME)
 	go test ./adaptor -run '^$$' -fuzz FuzzLookupBody -fuzztime $(FUZZTIME)
 
 golden: ## rewrite golden answers from the current code (review the diff like code)

@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/store/rowcodec"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
 
 // row is one customers row as the queries select it.
@@ -26,7 +24,7 @@ type row struct {
 }
 
 func (r row) customer() (store.Customer, error) {
-	return rowcodec.Customer(r.ExternalID, r.Name, r.Address, r.Details, "")
+	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, "")
 }
 
 const customerColumns = "c.id, c.external_id, c.name, c.address, c.details"
@@ -123,48 +121,8 @@ func decodeRows(rows []row) ([]store.Customer, error) {
 	return out, nil
 }
 
-// cond is one filled search field: the table it is looked up in and the test on that table.
-type cond struct {
-	table, where string
-	args         []any
-}
-
-// driver selects the ids of the customers satisfying c.
-func (c cond) driver() string {
-	return "SELECT DISTINCT customer_id FROM " + c.table + " WHERE " + c.where
-}
-
-// filter tests one candidate customer c.id; each table's key leads with the tested columns and
-// ends with customer_id, so this is a primary-key (or index) seek.
-func (c cond) filter() string {
-	return "EXISTS (SELECT 1 FROM " + c.table + " WHERE " + c.where + " AND customer_id = c.id)"
-}
-
-// searchConds lists the filled fields of q, most selective first; the external id is not among
-// them (it is a column of customers).
-func searchConds(q store.Search) []cond {
-	var conds []cond
-	if q.Email != "" {
-		conds = append(conds, cond{"customer_emails", "email = ?", []any{q.Email}})
-	}
-	if q.Phone != "" {
-		conds = append(conds, cond{"customer_phones", "phone = ?", []any{q.Phone}})
-	}
-	for _, f := range slices.Sorted(maps.Keys(q.Identifiers)) {
-		conds = append(conds, cond{"transaction_identifiers", "field = ? AND value = ?", []any{f, q.Identifiers[f]}})
-	}
-	for _, n := range slices.Sorted(maps.Keys(q.Attributes)) {
-		conds = append(conds, cond{"customer_attributes", "name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
-	}
-	// A name prefix can match a large share of all customers, so it comes last.
-	for _, w := range q.NameWords {
-		conds = append(conds, cond{"customer_name_words", "word >= ? AND word < ?", []any{w, w + "\xff"}})
-	}
-	return conds
-}
-
 // searchFilters renders the conditions a candidate must also meet.
-func searchFilters(q store.Search, conds []cond) (string, []any) {
+func searchFilters(q store.Search, conds []sqlshared.Cond) (string, []any) {
 	var clauses []string
 	var args []any
 	if q.ExternalID != "" {
@@ -172,8 +130,8 @@ func searchFilters(q store.Search, conds []cond) (string, []any) {
 		args = append(args, q.ExternalID)
 	}
 	for _, c := range conds {
-		clauses = append(clauses, c.filter())
-		args = append(args, c.args...)
+		clauses = append(clauses, c.Filter("c.id"))
+		args = append(args, c.Args...)
 	}
 	if len(clauses) == 0 {
 		return "", nil
@@ -184,12 +142,12 @@ func searchFilters(q store.Search, conds []cond) (string, []any) {
 // searchQuery orders and caps inside SQLite: the external id, else the first condition, drives
 // (CROSS JOIN fixes SQLite's loop order) and every other condition filters.
 func searchQuery(q store.Search) (string, []any) {
-	conds := searchConds(q)
+	conds := sqlshared.SearchConds(q)
 	from := "customers c"
 	var args []any
 	if q.ExternalID == "" {
-		from = "(" + conds[0].driver() + ") AS d CROSS JOIN customers c ON c.id = d.customer_id"
-		args = append(args, conds[0].args...)
+		from = "(" + conds[0].Driver() + ") AS d CROSS JOIN customers c ON c.id = d.customer_id"
+		args = append(args, conds[0].Args...)
 		conds = conds[1:]
 	}
 	where, more := searchFilters(q, conds)
@@ -204,9 +162,9 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 		return nil, nil
 	}
 	if q.ExternalID == "" {
-		conds := searchConds(q)
+		conds := sqlshared.SearchConds(q)
 		var ids []int64
-		err := db.r.SelectContext(ctx, &ids, conds[0].driver()+" LIMIT ?", append(conds[0].args, maxCandidates+1)...)
+		err := db.r.SelectContext(ctx, &ids, conds[0].Driver()+" LIMIT ?", append(conds[0].Args, maxCandidates+1)...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: search: %w", err)
 		}
@@ -231,7 +189,7 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	return cs, nil
 }
 
-// txsColumn selects a customer's newest transactions (seq < ?) as one column in rowcodec's
+// txsColumn selects a customer's newest transactions (seq < ?) as one column in sqlshared's
 // form; seq is the rank newest first.
 const txsColumn = `(SELECT group_concat(t.type || char(31) || t.sort_time || char(31) || t.wire, char(30) ORDER BY t.seq)
 	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs`
@@ -250,7 +208,7 @@ type fullRow struct {
 
 // customer decodes the row and its transactions.
 func (r *fullRow) customer() (store.Customer, error) {
-	return rowcodec.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
+	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
 }
 
 // Customer implements store.Store.

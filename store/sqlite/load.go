@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/store/rowcodec"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -209,7 +209,7 @@ func (l *loader) apply(ctx context.Context, r store.Record, stats *store.LoadSta
 	keys := l.norm.Keys(c)
 	c.Transactions = transactions.Newest(c.Transactions, -1)
 	fp := store.Fingerprint(c)
-	det := rowcodec.EncodeDetails(c)
+	det := sqlshared.EncodeDetails(c)
 	switch {
 	case !stored:
 		res, err := l.add.ExecContext(ctx, c.ExternalID, c.Name, c.Address, det, fp)

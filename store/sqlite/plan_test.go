@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
 
 // TestQueryPlansAreIndexSeeks asks SQLite how it runs every query shape and fails on a full
@@ -47,8 +48,8 @@ func TestQueryPlansAreIndexSeeks(t *testing.T) {
 		sql, args := searchQuery(q)
 		add(fmt.Sprintf("search %+v, many candidates", q), sql, args)
 		if q.ExternalID == "" {
-			conds := searchConds(q)
-			add(fmt.Sprintf("search %+v, candidate ids", q), conds[0].driver()+" LIMIT ?", append(conds[0].args, 501))
+			conds := sqlshared.SearchConds(q)
+			add(fmt.Sprintf("search %+v, candidate ids", q), conds[0].Driver()+" LIMIT ?", append(conds[0].Args, 501))
 			where, args := searchFilters(q, conds[1:])
 			add(fmt.Sprintf("search %+v, candidates", q), byIDs+where, append([]any{"[1,2]"}, args...))
 		}

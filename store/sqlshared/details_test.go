@@ -1,4 +1,4 @@
-package rowcodec
+package sqlshared
 
 import (
 	"reflect"

@@ -1,6 +1,8 @@
-// Package rowcodec is what the SQL backends share of their rows: the binary encoding of a
-// customer's details column, and the one-column form of its transactions.
-package rowcodec
+// Package sqlshared is what the SQL backends (store/sqlite, store/postgres) genuinely share:
+// the row codec — the binary encoding of a customer's details column and the one-column form of
+// its transactions — and the conditions a basic search is made of. The dialects stay in the
+// backends.
+package sqlshared
 
 import (
 	"encoding/binary"
