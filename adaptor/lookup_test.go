@@ -13,6 +13,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/replay"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 )
 
@@ -22,12 +24,26 @@ var update = flag.Bool("update", false, "rewrite response.json of every case und
 // and bad signatures. The same cases are replayed against a live server by `make replay`.
 const corpus = "../testdata/cases"
 
-// backends are the stores every golden answer must come from alike.
+// backends are the stores every golden answer must come from alike (postgres when the test
+// server of pgtest is there).
 var backends = map[string]func(t *testing.T) store.Store{
 	"memory": func(t *testing.T) store.Store {
 		m := memory.New(testNorm)
 		loadDemo(t, m)
 		return m
+	},
+	"postgres": func(t *testing.T) store.Store {
+		ctx := context.Background()
+		db, err := postgres.Open(ctx, postgres.Options{DSN: pgtest.Schema(t), Normalizer: testNorm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		loadDemo(t, db)
+		return db
 	},
 	"sqlite": func(t *testing.T) store.Store {
 		ctx := context.Background()
@@ -52,7 +68,7 @@ func TestLookupGoldens(t *testing.T) {
 	if len(cases) < 20 {
 		t.Fatalf("the corpus holds %d cases, want at least 20", len(cases))
 	}
-	for _, backend := range []string{"memory", "sqlite"} {
+	for _, backend := range []string{"memory", "sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			h := start(t, adaptor.Options{Store: backends[backend](t)})
 			for _, c := range cases {

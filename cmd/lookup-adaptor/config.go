@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
 )
 
 // envPrefix prefixes every environment override: server.addr → ADAPTOR_SERVER_ADDR.
@@ -42,6 +43,7 @@ var defaults = map[string]any{
 	"store.dsn":               "data/lookup-adaptor.db",
 	"store.max_results":       adaptor.DefaultMaxResults,
 	"store.max_transactions":  adaptor.DefaultMaxTransactions,
+	"store.max_open_conns":    postgres.DefaultMaxOpenConns,
 	"matching.default_region": "US",
 	"matching.search_fields":  map[string]string{},
 	"log.level":               "info",
@@ -81,6 +83,7 @@ type Config struct {
 		DSN             string `mapstructure:"dsn"`
 		MaxResults      int    `mapstructure:"max_results"`
 		MaxTransactions int    `mapstructure:"max_transactions"`
+		MaxOpenConns    int    `mapstructure:"max_open_conns"`
 	} `mapstructure:"store"`
 	Matching struct {
 		DefaultRegion string `mapstructure:"default_region"`
@@ -187,8 +190,8 @@ func (c *Config) validate() error {
 	if c.Signing.MaxSkew < 0 {
 		errs = append(errs, errors.New("signing.max_skew must be zero (off) or positive"))
 	}
-	if c.Store.MaxResults <= 0 || c.Store.MaxTransactions <= 0 {
-		errs = append(errs, errors.New("store.max_results and store.max_transactions must be positive"))
+	if c.Store.MaxResults <= 0 || c.Store.MaxTransactions <= 0 || c.Store.MaxOpenConns <= 0 {
+		errs = append(errs, errors.New("store.max_results, store.max_transactions and store.max_open_conns must be positive"))
 	}
 	if c.Log.Format != "json" && c.Log.Format != "console" {
 		errs = append(errs, fmt.Errorf("log.format must be json or console, got %q", c.Log.Format))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 )
 
 const corpus = "../../testdata/cases"
@@ -12,9 +14,21 @@ const corpus = "../../testdata/cases"
 // SQLite store seeded from testdata/seed, and every case of the corpus replayed against it
 // with the current time, as QA would.
 func TestReplayCorpus(t *testing.T) {
+	replayCorpus(t, func() { useTempStore(t) })
+}
+
+// The same corpus, the same answers, from PostgreSQL.
+func TestReplayCorpusPostgres(t *testing.T) {
+	replayCorpus(t, func() {
+		t.Setenv("ADAPTOR_STORE_DRIVER", "postgres")
+		t.Setenv("ADAPTOR_STORE_DSN", pgtest.Schema(t))
+	})
+}
+
+func replayCorpus(t *testing.T, useStore func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg, done := startServe(t, ctx)
+	cfg, done := startServeOn(t, ctx, useStore)
 	url := "http://" + cfg.Server.Addr + cfg.Server.Path
 
 	out, err := runOutput(t, "", "replay", "--config", repoConfig, "--url", url, "--key", "serve-test-key", corpus)

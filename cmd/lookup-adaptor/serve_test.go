@@ -26,13 +26,20 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServe runs serve on free ports and returns its config and a channel with its result.
+// startServe runs serve on free ports over a temporary SQLite store seeded with the demo
+// customers, and returns its config and a channel with its result.
 func startServe(t *testing.T, ctx context.Context) (*Config, <-chan error) {
+	t.Helper()
+	return startServeOn(t, ctx, func() { useTempStore(t) })
+}
+
+// startServeOn is startServe with the store that useStore configures.
+func startServeOn(t *testing.T, ctx context.Context, useStore func()) (*Config, <-chan error) {
 	t.Helper()
 	t.Setenv("ADAPTOR_SIGNING_KEYS", "serve-test-key")
 	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
 	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
-	useTempStore(t)
+	useStore()
 	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/"); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 )
 
@@ -30,6 +31,11 @@ var backends = map[string]backend{
 			opts.WatchInterval = fileWatchInterval
 		}
 		return sqlite.Open(ctx, opts)
+	},
+	// postgres is a shared PostgreSQL database, for several replicas; store.dsn is its
+	// connection string.
+	"postgres": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool, _ *zap.Logger) (store.Store, error) {
+		return postgres.Open(ctx, postgres.Options{DSN: cfg.Store.DSN, Normalizer: norm, MaxOpenConns: cfg.Store.MaxOpenConns})
 	},
 	// memory keeps customers in process, loaded at start from the seed files listed
 	// (comma-separated) in store.dsn.

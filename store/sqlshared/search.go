@@ -43,9 +43,10 @@ func SearchConds(q store.Search) []Cond {
 		conds = append(conds, Cond{"customer_attributes", "name = ? AND value = ?", []any{n, store.AttributeKey(q.Attributes[n])}})
 	}
 	// A name prefix can match a large share of all customers, so it comes last. The range is
-	// a prefix match an index serves, in byte order.
+	// a prefix match an index serves, in byte order; its upper bound, the word followed by the
+	// highest code point, is valid UTF-8 (which PostgreSQL requires of a text parameter).
 	for _, w := range q.NameWords {
-		conds = append(conds, Cond{"customer_name_words", "word >= ? AND word < ?", []any{w, w + "\xff"}})
+		conds = append(conds, Cond{"customer_name_words", "word >= ? AND word < ?", []any{w, w + "\U0010FFFF"}})
 	}
 	return conds
 }

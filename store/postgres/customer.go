@@ -1,0 +1,271 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
+)
+
+// row is one customers row as the queries select it, with its transactions when asked.
+type row struct {
+	ExternalID string         `db:"external_id"`
+	Name       string         `db:"name"`
+	Address    string         `db:"address"`
+	Details    []byte         `db:"details"`
+	Txs        sql.NullString `db:"txs"`
+}
+
+func (r *row) customer() (store.Customer, error) {
+	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
+}
+
+func decodeRows(rows []row) ([]store.Customer, error) {
+	out := make([]store.Customer, 0, len(rows))
+	for i := range rows {
+		c, err := rows[i].customer()
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+const customerColumns = "c.external_id, c.name, c.address, c.details"
+
+// maxCandidates bounds the ids a lookup fetches rows for and orders in Go; past it (a common
+// name prefix, a shared mailbox) PostgreSQL orders and caps the rows itself.
+const maxCandidates = 500
+
+// byIDs selects the customers whose external ids are in an array, in no particular order.
+const byIDs = "SELECT " + customerColumns + " FROM customers c WHERE c.external_id = ANY($1)"
+
+// linkIDs finds the customers sharing an email or a phone: kind 1 for an email, 2 for a phone.
+const linkIDs = `SELECT customer_id, 1 AS kind FROM customer_emails WHERE email = ANY($1)
+	UNION ALL SELECT customer_id, 2 FROM customer_phones WHERE phone = ANY($2)`
+
+// linkQuery orders and caps inside PostgreSQL, for when there are too many candidates.
+const linkQuery = `SELECT ` + customerColumns + `
+	FROM (SELECT customer_id, COUNT(DISTINCT kind) AS hits FROM (` + linkIDs + `) AS k GROUP BY customer_id) AS m
+	JOIN customers c ON c.external_id = m.customer_id
+	ORDER BY m.hits DESC, c.external_id
+	LIMIT $3`
+
+// selectRows runs a query selecting customer rows, retried on a serialization failure.
+func (db *DB) selectRows(ctx context.Context, query string, args ...any) ([]row, error) {
+	var rows []row
+	err := retry(ctx, func() error {
+		rows = rows[:0]
+		return db.db.SelectContext(ctx, &rows, query, args...)
+	})
+	return rows, err
+}
+
+// Link implements store.Store.
+func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
+	if len(q.Emails) == 0 && len(q.Phones) == 0 {
+		return nil, nil
+	}
+	emails, phones := nonNil(q.Emails), nonNil(q.Phones)
+	var hits []struct {
+		ID   string `db:"customer_id"`
+		Kind int    `db:"kind"`
+	}
+	if err := retry(ctx, func() error { return db.db.SelectContext(ctx, &hits, linkIDs, emails, phones) }); err != nil {
+		return nil, fmt.Errorf("postgres: link: %w", err)
+	}
+	kinds := make(map[string]int, len(hits))
+	for _, h := range hits {
+		kinds[h.ID] |= h.Kind
+	}
+	limit := store.EffectiveLimit(q.Limit)
+	if len(kinds) > maxCandidates {
+		rows, err := db.selectRows(ctx, linkQuery, emails, phones, limit)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: link: %w", err)
+		}
+		return decodeRows(rows)
+	}
+	ids := make([]string, 0, len(kinds))
+	for id := range kinds {
+		ids = append(ids, id)
+	}
+	rows, err := db.selectRows(ctx, byIDs, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: link: %w", err)
+	}
+	both := func(r row) bool { return kinds[r.ExternalID] == 3 }
+	sort.Slice(rows, func(i, j int) bool {
+		if both(rows[i]) != both(rows[j]) {
+			return both(rows[i])
+		}
+		return rows[i].ExternalID < rows[j].ExternalID
+	})
+	return decodeRows(rows[:min(len(rows), limit)])
+}
+
+// rebind turns the shared conditions' ? placeholders into PostgreSQL's $N.
+func rebind(query string) string { return sqlx.Rebind(sqlx.DOLLAR, query) }
+
+// nonNil makes a nil list an empty array parameter rather than NULL.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// searchFilters renders the conditions a candidate c must also meet, with ? placeholders.
+func searchFilters(q store.Search, conds []sqlshared.Cond) (string, []any) {
+	var clauses []string
+	var args []any
+	if q.ExternalID != "" {
+		clauses = append(clauses, "c.external_id = ?")
+		args = append(args, q.ExternalID)
+	}
+	for _, c := range conds {
+		clauses = append(clauses, c.Filter("c.external_id"))
+		args = append(args, c.Args...)
+	}
+	return strings.Join(clauses, " AND "), args
+}
+
+// searchQuery orders and caps inside PostgreSQL: the external id, else the first condition's
+// customers, filtered by every other condition.
+func searchQuery(q store.Search) (string, []any) {
+	conds := sqlshared.SearchConds(q)
+	from := "customers c"
+	var args []any
+	if q.ExternalID == "" {
+		from = "(" + conds[0].Driver() + ") AS d JOIN customers c ON c.external_id = d.customer_id"
+		args = append(args, conds[0].Args...)
+		conds = conds[1:]
+	}
+	where, more := searchFilters(q, conds)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	args = append(append(args, more...), store.EffectiveLimit(q.Limit))
+	return rebind("SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id LIMIT ?"), args
+}
+
+// candidatesQuery reads the candidates ids that meet every other condition, in no order.
+func candidatesQuery(q store.Search, others []sqlshared.Cond, ids []string) (string, []any) {
+	where, args := searchFilters(q, others)
+	query := "SELECT " + customerColumns + " FROM customers c WHERE c.external_id = ANY(?)"
+	if where != "" {
+		query += " AND " + where
+	}
+	return rebind(query), append([]any{ids}, args...)
+}
+
+// Search implements store.Store: the first condition's customers, when there are few, are
+// fetched and filtered by the others in one statement and ordered in Go; otherwise searchQuery.
+func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
+	if q.IsEmpty() {
+		return nil, nil
+	}
+	if q.ExternalID == "" {
+		conds := sqlshared.SearchConds(q)
+		var ids []string
+		driver := rebind(conds[0].Driver() + " LIMIT ?")
+		if err := retry(ctx, func() error {
+			return db.db.SelectContext(ctx, &ids, driver, append(conds[0].Args, maxCandidates+1)...)
+		}); err != nil {
+			return nil, fmt.Errorf("postgres: search: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		if len(ids) <= maxCandidates {
+			query, args := candidatesQuery(q, conds[1:], ids)
+			rows, err := db.selectRows(ctx, query, args...)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: search: %w", err)
+			}
+			sort.Slice(rows, func(i, j int) bool { return rows[i].ExternalID < rows[j].ExternalID })
+			return decodeRows(rows[:min(len(rows), store.EffectiveLimit(q.Limit))])
+		}
+	}
+	query, args := searchQuery(q)
+	rows, err := db.selectRows(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: search: %w", err)
+	}
+	return decodeRows(rows)
+}
+
+// txsColumn selects a customer's newest transactions (seq < $1) as one column in sqlshared's
+// form; seq is the rank newest first.
+const txsColumn = `(SELECT string_agg(t.type || chr(31) || t.sort_time::text || chr(31) || t.wire, chr(30) ORDER BY t.seq)
+	   FROM transactions t WHERE t.customer_id = c.external_id AND t.seq < $1) AS txs`
+
+// customerQuery reads a customer and its newest transactions as one row.
+const customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c WHERE c.external_id = $2`
+
+// exportQuery reads every customer with all its transactions, in external id order.
+const exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c ORDER BY c.external_id`
+
+// Customer implements store.Store.
+func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
+	var r row
+	err := retry(ctx, func() error { return db.db.GetContext(ctx, &r, customerQuery, maxTransactions, externalID) })
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Customer{}, fmt.Errorf("postgres: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Customer{}, fmt.Errorf("postgres: customer: %w", err)
+	}
+	c, err := r.customer()
+	if err != nil {
+		return c, fmt.Errorf("postgres: customer: %w", err)
+	}
+	return c, nil
+}
+
+// Export implements store.Exporter, from one repeatable-read snapshot.
+func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
+	return func(yield func(store.Customer, error) bool) {
+		fail := func(err error) { yield(store.Customer{}, fmt.Errorf("postgres: export: %w", err)) }
+		tx, err := db.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer tx.Rollback() //nolint:errcheck // read only
+		rows, err := tx.QueryxContext(ctx, exportQuery, math.MaxInt32)
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r row
+			if err := rows.StructScan(&r); err != nil {
+				fail(err)
+				return
+			}
+			c, err := r.customer()
+			if err != nil {
+				fail(err)
+				return
+			}
+			if !yield(c, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			fail(err)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+// Package postgres is a Store on PostgreSQL — sqlx over pgx v5's database/sql driver — so that
+// several adaptor replicas can answer from one shared system of record.
+//
+// store.dsn is a PostgreSQL connection string (postgres://user@host:5432/db?sslmode=…); the
+// schema lives in the connection's search_path. Open checks that the server answers; Migrate
+// creates or upgrades the schema, and several replicas may run it at once.
+//
+// The SQL keeps to a subset that PostgreSQL-compatible distributed engines (CockroachDB,
+// YugabyteDB, Citus) also speak, so that moving to one is a configuration change, not a rewrite:
+//
+//   - natural keys (the external id), never sequences or SERIAL, and explicit
+//     ON CONFLICT (columns) for upserts;
+//   - no advisory locks, LISTEN/NOTIFY, triggers, stored procedures or extensions: replicas
+//     racing to migrate are told apart by the primary key of schema_migrations;
+//   - short read statements, retried on a serialization failure (SQLSTATE 40001);
+//   - a load is one transaction that streams its records with COPY into temporary tables
+//     (ON COMMIT DROP) and applies them with set-based statements.
+//
+// Only PostgreSQL 15 is tested. Known gaps on the others: a load is one transaction of the
+// whole file and is not retried (its records are read once; rerunning `seed` is safe, it is
+// idempotent), which a serializable engine may abort under contention; COLLATE "C" columns and
+// temporary tables need checking against each engine's support.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the pgx driver, so sqlx binds $N placeholders
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+// Compile-time checks that DB provides the contract and its optional abilities.
+var (
+	_ store.Store    = (*DB)(nil)
+	_ store.Loader   = (*DB)(nil)
+	_ store.Pinger   = (*DB)(nil)
+	_ store.Migrator = (*DB)(nil)
+	_ store.Exporter = (*DB)(nil)
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configure Open.
+type Options struct {
+	// DSN is a PostgreSQL connection string (store.dsn).
+	DSN string
+	// Normalizer puts phone numbers in E.164 form when customers are loaded.
+	Normalizer *store.Normalizer
+	// MaxOpenConns bounds the connection pool (store.max_open_conns); 0 means 10.
+	MaxOpenConns int
+}
+
+// DefaultMaxOpenConns is the pool size when Options.MaxOpenConns is 0.
+const DefaultMaxOpenConns = 10
+
+// DB is a Store over one PostgreSQL database. It is safe for concurrent use; after the database
+// was unreachable, the pool reconnects by itself.
+type DB struct {
+	db   *sqlx.DB
+	norm *store.Normalizer
+}
+
+// Open connects to the database and checks that it answers.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	if strings.TrimSpace(opts.DSN) == "" {
+		return nil, errors.New("postgres: store.dsn must be a PostgreSQL connection string, as in postgres://user@127.0.0.1:5432/lookup?sslmode=disable")
+	}
+	db, err := sqlx.Open("pgx", opts.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	n := opts.MaxOpenConns
+	if n <= 0 {
+		n = DefaultMaxOpenConns
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &DB{db: db, norm: opts.Normalizer}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping reports whether the database answers a query about the schema.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.db.GetContext(ctx, &one, "SELECT 1 FROM schema_migrations LIMIT 1"); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the embedded migrations the database lacks, each in its own transaction, and
+// returns how many it applied. A replica that loses the race to apply one to another finds it
+// applied and goes on.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil && !raced(err) {
+		return 0, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	sort.Strings(files)
+	applied := 0
+	for _, f := range files {
+		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
+		if err != nil {
+			return applied, fmt.Errorf("postgres: migration %s: bad name", f)
+		}
+		script, err := migrations.ReadFile(f)
+		if err != nil {
+			return applied, err
+		}
+		did, err := db.applyMigration(ctx, version, string(script))
+		if err != nil && !raced(err) {
+			return applied, fmt.Errorf("postgres: migration %s: %w", f, err)
+		}
+		if did && err == nil {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+// applyMigration runs one migration unless it was applied already.
+func (db *DB) applyMigration(ctx context.Context, version int, script string) (bool, error) {
+	tx, err := db.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var done int
+	if err := tx.GetContext(ctx, &done, "SELECT count(*) FROM schema_migrations WHERE version = $1", version); err != nil || done > 0 {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, script); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", version); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// raced reports an error from another replica doing the same DDL at the same moment.
+func raced(err error) bool {
+	switch sqlState(err) {
+	case "23505", "42P07", "42710": // unique violation, duplicate table, duplicate object
+		return true
+	}
+	return false
+}
+
+func sqlState(err error) string {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code
+	}
+	return ""
+}
+
+// retry runs a read up to three times while it fails with a serialization failure (40001),
+// which distributed engines return under contention.
+func retry(ctx context.Context, read func() error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = read(); sqlState(err) != "40001" || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}

@@ -1,0 +1,62 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
+)
+
+var norm = func() *store.Normalizer {
+	n, err := store.NewNormalizer("US")
+	if err != nil {
+		panic(err)
+	}
+	return n
+}()
+
+// open returns a migrated store in a schema of the test's own.
+func open(t *testing.T) *postgres.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, postgres.Options{DSN: pgtest.Schema(t), Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, storetest.Loaded(func(t *testing.T) store.Store { return open(t) }))
+}
+
+// Replicas start together and migrate at once: each finds the schema done, none fails.
+func TestConcurrentMigrate(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Normalizer: norm})
+			if err == nil {
+				_, err = db.Migrate(ctx)
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("a replica's migrate: %v", err)
+		}
+	}
+}
