@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL for the tests: loopback only, trust auth, fsync off, in DIR.
 #
-#   .ci/postgres.sh start DIR PORT   prints the connection string
+#   .ci/postgres.sh start DIR PORT   makes and starts a server; prints the connection string
 #   .ci/postgres.sh stop DIR
+#   .ci/postgres.sh resume DIR PORT  starts a stopped one again
 #
 # PostgreSQL refuses to run as root, so as root it runs as the postgres user. Installs the
 # Debian package when initdb is missing.
@@ -21,6 +22,10 @@ start)
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1
+  "$0" resume "$dir" "$port"
+  ;;
+resume)
+  port=${3:?usage: postgres.sh resume DIR PORT}
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
     start >/dev/null
@@ -30,6 +35,6 @@ stop)
   as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   ;;
 *)
-  echo "usage: postgres.sh start DIR PORT | stop DIR" >&2; exit 2
+  echo "usage: postgres.sh start DIR PORT | stop DIR | resume DIR PORT" >&2; exit 2
   ;;
 esac
