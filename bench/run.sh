@@ -5,6 +5,9 @@
 #
 #   bench/run.sh DB SEED.jsonl [DURATION]
 #
+# With BENCH_PG_DSN set (a PostgreSQL database seeded from the same file), the lookups are also
+# run against a second adaptor on PostgreSQL, in the same run.
+#
 # DB is a SQLite store seeded from SEED.jsonl, e.g.
 #   bin/lookup-adaptor generate --customers 1000000 --transactions 20 > big.jsonl
 #   ADAPTOR_STORE_DSN=big.db bin/lookup-adaptor seed big.jsonl
@@ -36,25 +39,33 @@ free_port() {
 }
 lookup_port=$(free_port) admin_port=$(free_port) bare_port=$(free_port)
 
-# start_adaptor starts serve and waits until it is ready — checking that the process answering
-# is the one started here, not something else already on the port.
+# start_adaptor NAME DRIVER DSN LOOKUP_PORT ADMIN_PORT starts serve and waits until it is ready —
+# checking that the process answering is the one started here, not something else on the port.
+# It leaves the process id in $started.
 start_adaptor() {
-  ADAPTOR_STORE_DSN=$db ADAPTOR_SERVER_ADDR=127.0.0.1:$lookup_port ADAPTOR_ADMIN_ADDR=127.0.0.1:$admin_port \
-    ADAPTOR_LOG_FORMAT=json bin/lookup-adaptor serve --config config.yaml >>"$out/adaptor.log" 2>&1 &
-  adaptor=$!
-  pids+=("$adaptor")
+  local name=$1 driver=$2 dsn=$3 lport=$4 aport=$5
+  ADAPTOR_STORE_DRIVER=$driver ADAPTOR_STORE_DSN=$dsn ADAPTOR_SERVER_ADDR=127.0.0.1:$lport ADAPTOR_ADMIN_ADDR=127.0.0.1:$aport \
+    ADAPTOR_LOG_FORMAT=json bin/lookup-adaptor serve --config config.yaml >>"$out/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
   for _ in $(seq 100); do
-    kill -0 "$adaptor" 2>/dev/null || { echo "adaptor exited; see $out/adaptor.log" >&2; exit 1; }
-    if curl -fs "127.0.0.1:$admin_port/readyz" >/dev/null && grep -q "\"addr\":\"127.0.0.1:$lookup_port\"" "$out/adaptor.log"; then
+    kill -0 "$started" 2>/dev/null || { echo "$name exited; see $out/$name.log" >&2; exit 1; }
+    if curl -fs "127.0.0.1:$aport/readyz" >/dev/null && grep -q "\"addr\":\"127.0.0.1:$lport\"" "$out/$name.log"; then
       return
     fi
     sleep 0.1
   done
-  echo "adaptor did not start; see $out/adaptor.log" >&2; exit 1
+  echo "$name did not start; see $out/$name.log" >&2; exit 1
 }
 
 bin/bare -addr "127.0.0.1:$bare_port" & pids+=($!)
-start_adaptor
+start_adaptor adaptor sqlite "$db" "$lookup_port" "$admin_port"
+adaptor=$started
+if [ -n "${BENCH_PG_DSN:-}" ]; then
+  pg_port=$(free_port) pg_admin=$(free_port)
+  start_adaptor adaptor-pg postgres "$BENCH_PG_DSN" "$pg_port" "$pg_admin"
+  pg_adaptor=$started
+fi
 
 # run NAME URL KIND CONNS [--latency]: one wrk run with a freshly signed script.
 run() {
@@ -76,8 +87,14 @@ for conns in 32 16; do
   for kind in autolink search detailed; do
     run "$kind" "http://127.0.0.1:$lookup_port/lookup" "$kind" "$conns"
   done
+  if [ -n "${BENCH_PG_DSN:-}" ]; then
+    for kind in autolink search detailed; do
+      run "pg-$kind" "http://127.0.0.1:$pg_port/lookup" "$kind" "$conns"
+    done
+  fi
 done
 echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
+[ -n "${BENCH_PG_DSN:-}" ] && echo "adaptor (postgres) peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$pg_adaptor/status)"
 
 echo "soak: 60 s at 64 connections (detailed lookups)"
 bin/wrkscript -key "$key" -kind detailed -seed "$seed" -count 500 >"$out/soak.lua"
