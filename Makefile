@@ -22,9 +22,10 @@ build: cc ## build bin/lookup-adaptor
 $(DEV_KEY):
 	mkdir -p $(dir $@) && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@
 
-run: build $(DEV_KEY) ## seed the demo customers and serve on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
+run: build $(DEV_KEY) ## seed the demo customers and serve them, with the demo actions, on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
 	$(BIN) seed testdata/seed/
-	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT="$${ADAPTOR_LOG_FORMAT:-console}" $(BIN) serve
+	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT="$${ADAPTOR_LOG_FORMAT:-console}" \
+	  ADAPTOR_ACTIONS_FILE="$${ADAPTOR_ACTIONS_FILE-testdata/actions/demo.yaml}" $(BIN) serve
 
 test: cc ## run every test (with the race detector)
 	go test -race -count=1 ./...
@@ -44,6 +45,7 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	go test ./store/sqlshared -run '^$$' -fuzz FuzzDecodeDetails -fuzztime $(FUZZTIME)
 	go test ./adaptor -run '^$$' -fuzz FuzzLookupBody -fuzztime $(FUZZTIME)
+	go test ./actions -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME)
 
 golden: ## rewrite golden answers from the current code (review the diff like code)
 	go test ./transactions -run TestGoldenWire -update

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,9 +21,11 @@ var (
 // signedRequest is what the signature of the request in c covers, its body as read so far.
 func (s *Server) signedRequest(c echo.Context) *signing.Request {
 	r := c.Request()
-	path := s.opts.SigningPath
-	if path == "" {
-		path = r.URL.EscapedPath()
+	path := r.URL.EscapedPath()
+	if s.opts.SigningPath != "" {
+		// Behind a path-rewriting proxy: Gladly signed signing.path, plus what follows
+		// server.path (an action's own path).
+		path = s.opts.SigningPath + strings.TrimPrefix(path, s.opts.Path)
 	}
 	return &signing.Request{
 		Method:   r.Method,

@@ -25,6 +25,7 @@ const (
 	KindNotFound
 	KindUnavailable
 	KindTimeout
+	KindNotAcceptable
 )
 
 // errorTable is the one place where a failure becomes an HTTP status. Detail is the text sent
@@ -44,6 +45,7 @@ var errorTable = map[Kind]struct {
 	KindNotFound:             {http.StatusNotFound, "not_found", "not found"},
 	KindUnavailable:          {http.StatusServiceUnavailable, "unavailable", "the customer store is unavailable"},
 	KindTimeout:              {http.StatusGatewayTimeout, "timeout", "the customer store did not answer in time"},
+	KindNotAcceptable:        {http.StatusNotAcceptable, "not_acceptable", "the action could not be carried out"},
 }
 
 // Error is a failed request: its Kind, the field at fault (Attr) and what is wrong with it

@@ -119,6 +119,9 @@ func requestFields(c echo.Context, status int, elapsed time.Duration, kind Looku
 	if kind != "" {
 		fields = append(fields, zap.String("kind", string(kind)))
 	}
+	if id, ok := c.Get(actionIDKey).(string); ok {
+		fields = append(fields, zap.String("action", id))
+	}
 	if q, ok := c.Get(lookupQueryKey).(rawObject); ok {
 		fields = append(fields, zap.Strings("query", maskedQuery(q)))
 	}

@@ -16,6 +16,7 @@ type result struct {
 	Emails             []wireEmail       `json:"emails,omitempty"`
 	Phones             []wirePhone       `json:"phones,omitempty"`
 	CustomAttributes   map[string]string `json:"customAttributes,omitempty"`
+	Actions            []actionLink      `json:"actions,omitempty"`
 }
 
 type wireEmail struct {
@@ -27,10 +28,12 @@ type wirePhone struct {
 	Type     string `json:"type"`
 }
 
-// encodeResponse writes the answer body: {"results": […]} is its only key (docs/protocol.md, The answer).
-// encoding/json renders each customer; transactions (DETAILED only) are spliced in as stored —
-// compact JSON validated when they were loaded — instead of being re-validated on every answer.
-func (s *Server) encodeResponse(found []store.Customer, withTransactions bool) ([]byte, error) {
+// encodeResponse writes the answer body: {"results": […]} is its only key (docs/protocol.md, The
+// answer). encoding/json renders each customer; a DETAILED answer (detailed) adds the actions
+// that apply, and its transactions are spliced in as stored — compact JSON validated when they
+// were loaded — instead of being re-validated on every answer.
+func (s *Server) encodeResponse(found []store.Customer, detailed bool) ([]byte, error) {
+	withTransactions := detailed
 	size := 16
 	for i := range found {
 		size += 512
@@ -45,7 +48,11 @@ func (s *Server) encodeResponse(found []store.Customer, withTransactions bool) (
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		b, err := json.Marshal(s.result(&found[i]))
+		r := s.result(&found[i])
+		if detailed && s.opts.Actions.Catalog != nil {
+			r.Actions = s.profileActions(&found[i])
+		}
+		b, err := json.Marshal(r)
 		if err != nil {
 			return nil, err
 		}
@@ -59,6 +66,10 @@ func (s *Server) encodeResponse(found []store.Customer, withTransactions bool) (
 		for j, tx := range txs {
 			if j > 0 {
 				buf = append(buf, ',')
+			}
+			if s.opts.Actions.Catalog != nil {
+				buf = append(buf, s.txWire(found[i].ExternalID, tx)...)
+				continue
 			}
 			buf = append(buf, tx.Wire()...)
 		}

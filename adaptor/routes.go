@@ -11,4 +11,12 @@ func (s *Server) routes() {
 	signed := []echo.MiddlewareFunc{s.withDeadline, s.checkSignedHeaders, s.readBody, s.verifySignature, s.basicAuth}
 	s.echo.POST(s.opts.Path, s.lookup, append(signed, requireJSON)...)
 	s.echo.OPTIONS(s.opts.Path, methodNotAllowed)
+	if s.opts.Actions.Catalog == nil {
+		return
+	}
+	for _, target := range []string{"/customers/:customer", "/customers/:customer/transactions/:type/:tx"} {
+		base := s.opts.Path + "/actions/:action" + target
+		s.echo.GET(base+"/form", s.actionForm, signed...)
+		s.echo.POST(base+"/submit", s.actionSubmit, append(signed, requireJSON)...)
+	}
 }

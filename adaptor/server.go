@@ -62,6 +62,8 @@ type Options struct {
 	MaxResults int
 	// MaxTransactions caps the transactions of a DETAILED answer (store.max_transactions).
 	MaxTransactions int
+	// Actions are the actions DETAILED answers offer and the routes that serve them.
+	Actions Actions
 	// Metrics receives the server's Prometheus series; nil records into a private registry.
 	Metrics *Metrics
 }
@@ -107,6 +109,9 @@ func New(opts Options, log *zap.Logger) *Server {
 	}
 	if opts.MaxTransactions <= 0 {
 		opts.MaxTransactions = DefaultMaxTransactions
+	}
+	if opts.Actions.Timeout <= 0 {
+		opts.Actions.Timeout = DefaultActionTimeout
 	}
 	if log == nil {
 		log = zap.NewNop()

@@ -35,13 +35,23 @@ type Response struct {
 	Body   json.RawMessage `json:"body"`
 }
 
-// Case is one recorded lookup.
+// Case is one recorded request: a lookup, or an action's form or submission.
 type Case struct {
 	Name    string            // the directory, relative to the path it was found under
 	Dir     string            // the directory on disk
-	Body    []byte            // request.json, as is
+	Target  Target            // target.json, if any: another method, path or query
+	Body    []byte            // request.json, as is (none for a GET)
 	Headers map[string]string // headers.json, if any
 	Want    Response          // response.json
+}
+
+// Target is where a case goes when it is not a lookup POST (target.json): Method (default
+// POST), Path appended to the adaptor's lookup URL (an action's "/actions/…/form"), and a raw
+// Query string.
+type Target struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Query  string `json:"query"`
 }
 
 // Load finds every case under paths: a path is a case directory itself or a directory whose
@@ -53,7 +63,8 @@ func Load(paths ...string) ([]Case, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || d.Name() != "request.json" {
+			// A case is a directory with response.json: the expected answer.
+			if d.IsDir() || d.Name() != "response.json" {
 				return nil
 			}
 			dir := filepath.Dir(p)
@@ -73,7 +84,7 @@ func Load(paths ...string) ([]Case, error) {
 		}
 	}
 	if len(cases) == 0 {
-		return nil, fmt.Errorf("replay: no cases (directories with request.json) under %s", strings.Join(paths, ", "))
+		return nil, fmt.Errorf("replay: no cases (directories with response.json) under %s", strings.Join(paths, ", "))
 	}
 	sort.Slice(cases, func(i, j int) bool { return cases[i].Name < cases[j].Name })
 	return cases, nil
@@ -81,8 +92,14 @@ func Load(paths ...string) ([]Case, error) {
 
 func loadCase(name, dir string) (Case, error) {
 	c := Case{Name: name, Dir: dir}
+	if err := readJSON(filepath.Join(dir, "target.json"), &c.Target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return c, err
+	}
+	if c.Target.Method == "" {
+		c.Target.Method = http.MethodPost
+	}
 	var err error
-	if c.Body, err = os.ReadFile(filepath.Join(dir, "request.json")); err != nil {
+	if c.Body, err = os.ReadFile(filepath.Join(dir, "request.json")); err != nil && !(errors.Is(err, fs.ErrNotExist) && c.Target.Method == http.MethodGet) {
 		return c, err
 	}
 	if err := readJSON(filepath.Join(dir, "response.json"), &c.Want); err != nil {
@@ -105,18 +122,26 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// NewRequest builds the signed POST of c to target (the adaptor's lookup URL) at time now.
+// NewRequest builds the signed request of c to target (the adaptor's lookup URL) at time now.
 func (c *Case) NewRequest(ctx context.Context, target string, key []byte, now time.Time) (*http.Request, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("replay: url: %w", err)
+	}
+	method := c.Target.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	u.Path += c.Target.Path
+	if c.Target.Query != "" {
+		u.RawQuery = c.Target.Query
 	}
 	if t, ok := c.Headers[signing.HeaderTime]; ok {
 		if now, err = time.Parse(signing.TimeLayout, t); err != nil {
 			return nil, fmt.Errorf("replay: %s: headers.json: bad Gladly-Time %q", c.Name, t)
 		}
 	}
-	sr, err := signing.NewRequest(key, http.MethodPost, u.EscapedPath(), u.RawQuery, c.Body, now)
+	sr, err := signing.NewRequest(key, method, u.EscapedPath(), u.RawQuery, c.Body, now)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +158,7 @@ func (c *Case) NewRequest(ctx context.Context, target string, key []byte, now ti
 	if forged, ok := c.Headers[signing.HeaderAuthorization]; ok {
 		sr.Header.Set(signing.HeaderAuthorization, forged)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(c.Body))
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(c.Body))
 	if err != nil {
 		return nil, err
 	}

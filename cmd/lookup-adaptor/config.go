@@ -30,6 +30,7 @@ var defaults = map[string]any{
 	"server.request_timeout":  adaptor.DefaultRequestTimeout.String(),
 	"server.shutdown_timeout": "15s",
 	"server.max_connections":  adaptor.DefaultMaxConnections,
+	"server.public_url":       "",
 	"server.tls.cert_file":    "",
 	"server.tls.key_file":     "",
 	"signing.keys":            []string{},
@@ -46,6 +47,9 @@ var defaults = map[string]any{
 	"store.max_open_conns":    postgres.DefaultMaxOpenConns,
 	"matching.default_region": "US",
 	"matching.search_fields":  map[string]string{},
+	"actions.file":            "",
+	"actions.webhook_secret":  "",
+	"actions.timeout":         adaptor.DefaultActionTimeout.String(),
 	"log.level":               "info",
 	"log.format":              "json",
 	"admin.addr":              "127.0.0.1:9090",
@@ -60,6 +64,7 @@ type Config struct {
 		RequestTimeout  time.Duration `mapstructure:"request_timeout"`
 		ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 		MaxConnections  int           `mapstructure:"max_connections"`
+		PublicURL       string        `mapstructure:"public_url"`
 		TLS             struct {
 			CertFile string `mapstructure:"cert_file"`
 			KeyFile  string `mapstructure:"key_file"`
@@ -91,6 +96,11 @@ type Config struct {
 		// names are case-sensitive, and viper lower-cases keys), or from the environment.
 		SearchFields map[string]string `mapstructure:"-"`
 	} `mapstructure:"matching"`
+	Actions struct {
+		File          string        `mapstructure:"file"`
+		WebhookSecret string        `mapstructure:"webhook_secret"`
+		Timeout       time.Duration `mapstructure:"timeout"`
+	} `mapstructure:"actions"`
 	Log struct {
 		Level  string `mapstructure:"level"`
 		Format string `mapstructure:"format"`
@@ -186,6 +196,12 @@ func (c *Config) validate() error {
 	}
 	if _, err := adaptor.ParseSearchFields(c.Matching.SearchFields); err != nil {
 		errs = append(errs, fmt.Errorf("matching.search_fields: %w", err))
+	}
+	if u := c.Server.PublicURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		errs = append(errs, fmt.Errorf("server.public_url must be an origin such as https://adaptor.example.com, got %q", u))
+	}
+	if c.Actions.Timeout <= 0 {
+		errs = append(errs, errors.New("actions.timeout must be positive"))
 	}
 	if c.Signing.MaxSkew < 0 {
 		errs = append(errs, errors.New("signing.max_skew must be zero (off) or positive"))

@@ -17,9 +17,10 @@ func newReplayCommand(load configLoader) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay --url URL [--key K] PATH...",
 		Short: "Sign and send every recorded case under PATH and compare the answers",
-		Long: "Replay the cases (docs/data.md) found under each PATH — directories holding request.json,\n" +
-			"response.json and optionally headers.json — against the adaptor at URL, signed with the\n" +
-			"current time. Prints a line per case and a summary; exits non-zero on any mismatch.",
+		Long: "Replay the cases (docs/data.md) found under each PATH — directories holding response.json,\n" +
+			"request.json (a GET has none), and optionally headers.json and target.json (an action's\n" +
+			"method, path and query) — against the adaptor at URL, signed with the current time.\n" +
+			"Prints a line per case and a summary; exits non-zero on any mismatch.",
 		Example: "  lookup-adaptor replay --url http://127.0.0.1:8080/lookup --key \"$KEY\" testdata/cases",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {

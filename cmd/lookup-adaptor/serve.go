@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/lookup-adaptor/lookup-adaptor/actions"
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -135,6 +136,10 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 	if err != nil {
 		return err
 	}
+	acts, err := loadActions(cfg)
+	if err != nil {
+		return err
+	}
 	var cert *adaptor.Certificate
 	if cfg.Server.TLS.CertFile != "" {
 		if cert, err = adaptor.LoadCertificate(cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile); err != nil {
@@ -155,6 +160,7 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 		Store:           st,
 		Normalizer:      norm,
 		SearchFields:    fields,
+		Actions:         acts,
 		MaxResults:      cfg.Store.MaxResults,
 		MaxTransactions: cfg.Store.MaxTransactions,
 		Metrics:         adaptor.NewMetrics(reg),
@@ -228,6 +234,25 @@ const drainGrace = time.Second
 
 // errDraining is the readiness failure while shutting down.
 var errDraining = errors.New("shutting down")
+
+// loadActions reads actions.file, when set, and builds each action's handler; a bad catalog
+// stops serve, naming the action and the problem.
+func loadActions(cfg *Config) (adaptor.Actions, error) {
+	a := adaptor.Actions{PublicURL: cfg.Server.PublicURL, Timeout: cfg.Actions.Timeout}
+	if cfg.Actions.File == "" {
+		return a, nil
+	}
+	catalog, err := actions.LoadCatalog(cfg.Actions.File, actions.BuiltinNames())
+	if err != nil {
+		return a, err
+	}
+	handlers, err := catalog.Handlers([]byte(cfg.Actions.WebhookSecret), &http.Client{Timeout: cfg.Actions.Timeout})
+	if err != nil {
+		return a, err
+	}
+	a.Catalog, a.Handlers = catalog, handlers
+	return a, nil
+}
 
 // adminTimeout bounds each request to the admin listener.
 const adminTimeout = 5 * time.Second

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func startServeOn(t *testing.T, ctx context.Context, useStore func()) (*Config, 
 	t.Setenv("ADAPTOR_SIGNING_KEYS", "serve-test-key")
 	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
 	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
+	t.Setenv("ADAPTOR_ACTIONS_FILE", "../../testdata/actions/demo.yaml") // the replay corpus has action cases
 	useStore()
 	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/"); err != nil {
 		t.Fatal(err)
@@ -192,5 +194,24 @@ func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
 	close(failures)
 	for f := range failures {
 		t.Errorf("a lookup during the writes: %s", f)
+	}
+}
+
+// serve refuses a catalog it cannot serve, naming the action and the problem.
+func TestServeRefusesABadCatalog(t *testing.T) {
+	useTempStore(t)
+	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ADAPTOR_SIGNING_KEYS", "k")
+	form := "form: {title: T, sections: [{type: input, attr: a, input: {type: text}}]}"
+	for yaml, want := range map[string]string{
+		"actions: [{id: refund, name: Refund, target: FLIGHT, " + form + ", run: {builtin: acknowledge}}]":           `action refund: target "FLIGHT" is not customer, ORDER or SUBSCRIPTION`,
+		"actions: [{id: refund, name: Refund, target: ORDER, " + form + ", run: {webhook: 'http://127.0.0.1:9/x'}}]": "actions.webhook_secret is required",
+	} {
+		t.Setenv("ADAPTOR_ACTIONS_FILE", writeFile(t, "catalog.yaml", yaml))
+		if err := run(t, "serve", "--config", repoConfig); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("serve with a bad catalog: %v, want %q", err, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,9 +20,9 @@ var signedHeaderOrder = []string{
 }
 
 func newSignCommand(load configLoader) *cobra.Command {
-	var key, at, path string
+	var key, at, path, method string
 	cmd := &cobra.Command{
-		Use:   "sign [--key K] [--time T] [--path P] FILE",
+		Use:   "sign [--key K] [--time T] [--path P] [--method M] FILE",
 		Short: "Print the headers Gladly would send with the body in FILE (- for stdin)",
 		Long: "Print one 'Header: value' line per header Gladly would send with the body in FILE,\n" +
 			"ready for curl -H @-. The key defaults to the first configured signing key.",
@@ -46,7 +47,8 @@ func newSignCommand(load configLoader) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := signing.NewRequest([]byte(key), http.MethodPost, path, "", body, t)
+			path, query, _ := strings.Cut(path, "?")
+			r, err := signing.NewRequest([]byte(key), strings.ToUpper(method), path, query, body, t)
 			if err != nil {
 				return err
 			}
@@ -57,8 +59,9 @@ func newSignCommand(load configLoader) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&key, "key", "", "signing key (default: the first of signing.keys)")
+	cmd.Flags().StringVar(&method, "method", http.MethodPost, "request method: POST for lookups and action submissions, GET for action forms")
 	cmd.Flags().StringVar(&at, "time", "", "request time, as 20261121T093000Z or RFC 3339 (default: now)")
-	cmd.Flags().StringVar(&path, "path", "", "URL path Gladly calls (default: server.path)")
+	cmd.Flags().StringVar(&path, "path", "", "URL path Gladly calls, with ?query if any (default: server.path)")
 	return cmd
 }
 

@@ -1,0 +1,123 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// SignatureHeader carries a webhook's signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// "<t>.<body>" keyed with actions.webhook_secret>.
+const SignatureHeader = "Adaptor-Signature"
+
+// Bounds on what an upstream's 400 passes on to Gladly.
+const (
+	maxUpstreamErrors = 20
+	maxUpstreamDetail = 500
+	maxUpstreamBody   = 64 << 10
+)
+
+// Webhook is the Handler that POSTs the submission as JSON to an internal URL, signed with
+// Secret. The upstream's 2xx is success (with its "message" when it sends one); its 400 with
+// "errors" is passed on as fixable errors; anything else, or no answer within the context's
+// deadline, is a failure.
+type Webhook struct {
+	URL    string
+	Secret []byte
+	Client *http.Client // nil means http.DefaultClient
+	Now    func() time.Time
+}
+
+// Sign returns the SignatureHeader value for body at t: what a receiver recomputes to verify.
+func Sign(secret, body []byte, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Run implements Handler.
+func (w *Webhook) Run(ctx context.Context, s Submission) (Outcome, error) {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return Outcome{}, err
+	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return Outcome{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, Sign(w.Secret, body, now()))
+	client := w.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("webhook %s: %w", w.URL, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("webhook %s: reading the answer: %w", w.URL, err)
+	}
+	var answer struct {
+		Message string       `json:"message"`
+		Errors  []FieldError `json:"errors"`
+	}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		_ = json.Unmarshal(raw, &answer) // a 2xx without a JSON message is success all the same
+		return Outcome{Message: clip(answer.Message)}, nil
+	case resp.StatusCode == http.StatusBadRequest && json.Unmarshal(raw, &answer) == nil && len(answer.Errors) > 0:
+		out := Outcome{}
+		for _, e := range answer.Errors[:min(len(answer.Errors), maxUpstreamErrors)] {
+			out.Errors = append(out.Errors, FieldError{Attr: clip(e.Attr), Detail: clip(e.Detail)})
+		}
+		return out, nil
+	}
+	return Outcome{}, fmt.Errorf("webhook %s answered %s", w.URL, resp.Status)
+}
+
+// clip bounds a string an upstream chose.
+func clip(s string) string {
+	if len(s) > maxUpstreamDetail {
+		return s[:maxUpstreamDetail]
+	}
+	return s
+}
+
+// Handlers builds the Handler of every action of the catalog: its webhook (signed with
+// secret) or its builtin.
+func (c *Catalog) Handlers(secret []byte, client *http.Client) (map[string]Handler, error) {
+	out := map[string]Handler{}
+	if c == nil {
+		return out, nil
+	}
+	for _, a := range c.Actions {
+		switch {
+		case a.Run.Webhook != "":
+			if len(secret) == 0 {
+				return nil, errors.New("actions.webhook_secret is required when an action runs a webhook (set ADAPTOR_ACTIONS_WEBHOOK_SECRET)")
+			}
+			out[a.ID] = &Webhook{URL: a.Run.Webhook, Secret: secret, Client: client}
+		default:
+			out[a.ID] = Builtins[a.Run.Builtin]
+		}
+	}
+	return out, nil
+}
