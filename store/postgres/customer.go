@@ -236,36 +236,7 @@ func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions i
 // Export implements store.Exporter, from one repeatable-read snapshot.
 func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
 	return func(yield func(store.Customer, error) bool) {
-		fail := func(err error) { yield(store.Customer{}, fmt.Errorf("postgres: export: %w", err)) }
-		tx, err := db.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-		if err != nil {
-			fail(err)
-			return
-		}
-		defer tx.Rollback() //nolint:errcheck // read only
-		rows, err := tx.QueryxContext(ctx, exportQuery, math.MaxInt32)
-		if err != nil {
-			fail(err)
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r row
-			if err := rows.StructScan(&r); err != nil {
-				fail(err)
-				return
-			}
-			c, err := r.customer()
-			if err != nil {
-				fail(err)
-				return
-			}
-			if !yield(c, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			fail(err)
-		}
+		sqlshared.Export(ctx, db.db, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, "postgres",
+			exportQuery, []any{math.MaxInt32}, (*row).customer, yield)
 	}
 }

@@ -27,10 +27,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +35,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
 
 // Compile-time checks that DB provides the contract and its optional abilities.
@@ -116,24 +113,15 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil && !raced(err) {
 		return 0, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	steps, err := sqlshared.Migrations(migrations)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("postgres: %w", err)
 	}
-	sort.Strings(files)
 	applied := 0
-	for _, f := range files {
-		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
-		if err != nil {
-			return applied, fmt.Errorf("postgres: migration %s: bad name", f)
-		}
-		script, err := migrations.ReadFile(f)
-		if err != nil {
-			return applied, err
-		}
-		did, err := db.applyMigration(ctx, version, string(script))
+	for _, m := range steps {
+		did, err := db.applyMigration(ctx, m.Version, m.Script)
 		if err != nil && !raced(err) {
-			return applied, fmt.Errorf("postgres: migration %s: %w", f, err)
+			return applied, fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
 		if did && err == nil {
 			applied++

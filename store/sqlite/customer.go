@@ -230,35 +230,6 @@ func (db *file) Customer(ctx context.Context, externalID string, maxTransactions
 
 // export yields every customer from one read transaction, so that the view is consistent.
 func (db *file) export(ctx context.Context, yield func(store.Customer, error) bool) {
-	fail := func(err error) { yield(store.Customer{}, fmt.Errorf("sqlite: export: %w", err)) }
-	tx, err := db.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer tx.Rollback() //nolint:errcheck // read only
-	rows, err := tx.QueryxContext(ctx, exportQuery, math.MaxInt32)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r fullRow
-		if err := rows.StructScan(&r); err != nil {
-			fail(err)
-			return
-		}
-		c, err := r.customer()
-		if err != nil {
-			fail(err)
-			return
-		}
-		if !yield(c, nil) {
-			return
-		}
-	}
-	if err := rows.Err(); err != nil {
-		fail(err)
-	}
+	sqlshared.Export(ctx, db.r, &sql.TxOptions{ReadOnly: true}, "sqlite", exportQuery, []any{math.MaxInt32},
+		(*fullRow).customer, yield)
 }

@@ -5,17 +5,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -106,26 +102,17 @@ func (db *file) migrate(ctx context.Context) (int, error) {
 	if err := db.w.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
 		return 0, fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	steps, err := sqlshared.Migrations(migrations)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("sqlite: %w", err)
 	}
-	sort.Strings(files)
 	applied := 0
-	for _, f := range files {
-		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
-		if err != nil {
-			return applied, fmt.Errorf("sqlite: migration %s: bad name", f)
-		}
-		if version <= current {
+	for _, m := range steps {
+		if m.Version <= current {
 			continue
 		}
-		script, err := migrations.ReadFile(f)
-		if err != nil {
-			return applied, err
-		}
-		if err := db.apply(ctx, version, string(script)); err != nil {
-			return applied, fmt.Errorf("sqlite: migration %s: %w", f, err)
+		if err := db.apply(ctx, m.Version, m.Script); err != nil {
+			return applied, fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 		applied++
 	}

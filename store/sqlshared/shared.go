@@ -1,0 +1,83 @@
+package sqlshared
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+)
+
+// Migration is one numbered schema step, from a file named <version>_<what>.sql.
+type Migration struct {
+	Version int
+	Name    string
+	Script  string
+}
+
+// Migrations lists the migrations/*.sql files of fsys in version order.
+func Migrations(fsys fs.FS) ([]Migration, error) {
+	files, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	out := make([]Migration, 0, len(files))
+	for _, f := range files {
+		version, err := strconv.Atoi(strings.SplitN(filepath.Base(f), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: bad name", f)
+		}
+		script, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: version, Name: f, Script: string(script)})
+	}
+	return out, nil
+}
+
+// Export streams the customers query selects (with args), each row scanned into an R and
+// decoded by customer, from one read transaction of db begun with opts, so that the view is
+// consistent. Errors are prefixed with backend ("sqlite", "postgres"); a consumer may stop early.
+func Export[R any](ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, backend, query string, args []any,
+	customer func(*R) (store.Customer, error), yield func(store.Customer, error) bool) {
+	fail := func(err error) { yield(store.Customer{}, fmt.Errorf("%s: export: %w", backend, err)) }
+	tx, err := db.BeginTxx(ctx, opts)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	rows, err := tx.QueryxContext(ctx, query, args...)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r R
+		if err := rows.StructScan(&r); err != nil {
+			fail(err)
+			return
+		}
+		c, err := customer(&r)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if !yield(c, nil) {
+			return
+		}
+	}
+	if err := rows.Err(); err != nil {
+		fail(err)
+	}
+}
