@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,10 +143,14 @@ func TestActionForms(t *testing.T) {
 // The webhook handler through the whole chain: success, a field error, a failure and a
 // timeout, against a test receiver; nothing of the upstream's failure reaches Gladly.
 func TestActionWebhook(t *testing.T) {
+	var mu sync.Mutex // the receiver's answer, set by each case
 	var status int
 	var body string
 	var delay time.Duration
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		status, body, delay := status, body, delay
+		mu.Unlock()
 		time.Sleep(delay)
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
@@ -168,7 +173,9 @@ func TestActionWebhook(t *testing.T) {
 		"failure":     {500, `panic at /srv/orders.go:12`, 0, 406, `{"errors":[{"code":"not_acceptable","detail":"the action could not be carried out"}]}`, "orders.go"},
 		"timeout":     {200, `{"message":"too late"}`, time.Second, 406, `{"errors":[{"code":"not_acceptable","detail":"the action could not be carried out"}]}`, "too late"},
 	} {
+		mu.Lock()
 		status, body, delay = tc.status, tc.body, tc.delay
+		mu.Unlock()
 		resp, got := h.send(t, request{path: cancelPath + "/submit", body: []byte(`{"reason":"late"}`)})
 		if resp.StatusCode != tc.wantStatus || string(got) != tc.wantBody {
 			t.Errorf("%s: %d %s, want %d %s", name, resp.StatusCode, got, tc.wantStatus, tc.wantBody)
