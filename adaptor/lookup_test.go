@@ -16,6 +16,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/wirerules"
 )
 
 var update = flag.Bool("update", false, "rewrite response.json of every case under testdata/cases")
@@ -106,57 +107,10 @@ func goldenJSON(t *testing.T, status int, body []byte) []byte {
 	return append(out, '\n')
 }
 
-// assertWireRules checks the answer rules (docs/protocol.md) on a 200 answer: only "results"
-// at the top, every result with
-// an externalCustomerId, every leaf a string, no empty strings, known phone types.
+// assertWireRules fails the test for every rule of Gladly's a 200 answer breaks.
 func assertWireRules(t *testing.T, body []byte) {
 	t.Helper()
-	var top map[string]any
-	if err := json.Unmarshal(body, &top); err != nil {
-		t.Fatal(err)
-	}
-	if len(top) != 1 || top["results"] == nil {
-		t.Fatalf("top level must be exactly results: %s", body)
-	}
-	for _, r := range top["results"].([]any) {
-		res := r.(map[string]any)
-		if id, _ := res["externalCustomerId"].(string); id == "" {
-			t.Errorf("result without externalCustomerId: %v", res)
-		}
-		if attrs, ok := res["customAttributes"].(map[string]any); ok {
-			for k, v := range attrs {
-				if _, ok := v.(string); !ok {
-					t.Errorf("customAttributes.%s is not a flat string", k)
-				}
-			}
-		}
-		phones, _ := res["phones"].([]any)
-		for _, p := range phones {
-			switch p.(map[string]any)["type"] {
-			case "MOBILE", "HOME", "OFFICE", "OTHER":
-			default:
-				t.Errorf("bad phone type in %v", p)
-			}
-		}
-		walkLeaves(t, res, "")
-	}
-}
-
-func walkLeaves(t *testing.T, v any, path string) {
-	switch x := v.(type) {
-	case string:
-		if x == "" {
-			t.Errorf("%s is an empty string; absent values must be omitted", path)
-		}
-	case []any:
-		for _, e := range x {
-			walkLeaves(t, e, path+"[]")
-		}
-	case map[string]any:
-		for k, e := range x {
-			walkLeaves(t, e, path+"."+k)
-		}
-	default:
-		t.Errorf("%s is %T, not a string", path, v)
+	for _, p := range wirerules.Problems(body, false) {
+		t.Errorf("%s in %s", p, body)
 	}
 }

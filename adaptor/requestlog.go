@@ -63,6 +63,9 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		delivered := deliver(clientCtx, c.Response().Writer)
 		status, elapsed := c.Response().Status, time.Since(start)
 		kind, _ := c.Get(lookupKindKey).(LookupKind)
+		if s.recent != nil {
+			s.recent.add(seen(c, status, delivered, elapsed, kind, err))
+		}
 		msg, level := "request", zap.InfoLevel
 		var fields []zap.Field
 		switch {

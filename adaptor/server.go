@@ -62,6 +62,8 @@ type Options struct {
 	MaxResults int
 	// MaxTransactions caps the transactions of a DETAILED answer (store.max_transactions).
 	MaxTransactions int
+	// Recent is how many requests the console keeps (console.recent); 0 keeps none.
+	Recent int
 	// Actions are the actions DETAILED answers offer and the routes that serve them.
 	Actions Actions
 	// Metrics receives the server's Prometheus series; nil records into a private registry.
@@ -85,6 +87,7 @@ type Server struct {
 	echo     *echo.Echo
 	validate *validator.Validate
 	auth     atomic.Pointer[authState]
+	recent   *recent // nil without a console
 	replays  *signing.Replays
 	failures *failureLog
 	draining atomic.Bool
@@ -122,6 +125,9 @@ func New(opts Options, log *zap.Logger) *Server {
 	opts.Store = timedStore{Store: opts.Store, m: opts.Metrics}
 	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator(),
 		replays: signing.NewReplays(0), failures: newFailureLog()}
+	if opts.Recent > 0 {
+		s.recent = newRecent(opts.Recent)
+	}
 	s.SetAuth(Auth{Verifier: opts.Verifier, Basic: opts.Basic})
 	s.echo.HideBanner = true
 	s.echo.HidePort = true

@@ -250,7 +250,11 @@ func (v *Verifier) Verify(r *Request, now time.Time) (Verified, error) {
 			}
 		}
 	}
-	return Verified{}, ErrMismatch
+	tried := "the canonical form"
+	if len(forms) > 1 {
+		tried = "the canonical and the legacy query-string forms"
+	}
+	return Verified{}, fmt.Errorf("%w: tried %s of %s %.64q with %d key(s)", ErrMismatch, tried, r.Method, r.Path, len(v.Keys))
 }
 
 // Check makes every check of Verify that does not need the body or the keys' HMACs: the

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ var defaults = map[string]any{
 	"log.level":               "info",
 	"log.format":              "json",
 	"admin.addr":              "127.0.0.1:9090",
+	"admin.token":             "",
+	"console.enabled":         true,
+	"console.recent":          200,
 }
 
 // Config is the whole configuration, read once at start (and again on SIGHUP).
@@ -106,8 +110,13 @@ type Config struct {
 		Format string `mapstructure:"format"`
 	} `mapstructure:"log"`
 	Admin struct {
-		Addr string `mapstructure:"addr"`
+		Addr  string `mapstructure:"addr"`
+		Token string `mapstructure:"token"`
 	} `mapstructure:"admin"`
+	Console struct {
+		Enabled bool `mapstructure:"enabled"`
+		Recent  int  `mapstructure:"recent"`
+	} `mapstructure:"console"`
 }
 
 // mapKeys are the keys whose value is a map of the user's own keys, not more configuration.
@@ -200,6 +209,12 @@ func (c *Config) validate() error {
 	if u := c.Server.PublicURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		errs = append(errs, fmt.Errorf("server.public_url must be an origin such as https://adaptor.example.com, got %q", u))
 	}
+	if c.Console.Enabled && c.Console.Recent <= 0 {
+		errs = append(errs, errors.New("console.recent must be positive"))
+	}
+	if c.Console.Enabled && c.Admin.Token == "" && !loopback(c.Admin.Addr) {
+		errs = append(errs, fmt.Errorf("the console on admin.addr %s, which is not a loopback address, needs admin.token (set ADAPTOR_ADMIN_TOKEN), or console.enabled: false", c.Admin.Addr))
+	}
 	if c.Actions.Timeout <= 0 {
 		errs = append(errs, errors.New("actions.timeout must be positive"))
 	}
@@ -216,6 +231,19 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("log.level: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// loopback reports whether addr (host:port) listens on a loopback address only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // requireKeys is the check serve makes before starting.

@@ -80,6 +80,7 @@ func TestStrictConfigMistakes(t *testing.T) {
 		{"duration without a unit, environment", "", map[string]string{"ADAPTOR_SERVER_SHUTDOWN_TIMEOUT": "15"}, []string{"server.shutdown_timeout: \"15\" is not a duration"}},
 		{"half of TLS", "server:\n  tls:\n    cert_file: a.pem\n", nil, []string{"server.tls.cert_file and server.tls.key_file go together"}},
 		{"bad search target", "matching:\n  search_fields:\n    orderId: identifier:color\n", nil, []string{"matching.search_fields: orderId", "the identifiers the store indexes are"}},
+		{"console open to the network", "admin:\n  addr: 0.0.0.0:9090\n", nil, []string{"the console on admin.addr 0.0.0.0:9090, which is not a loopback address, needs admin.token"}},
 		{"unknown search kind", "", map[string]string{"ADAPTOR_MATCHING_SEARCH_FIELDS": "mobile=fone"}, []string{"matching.search_fields: mobile", `"fone" is not a search target`}},
 	}
 	for _, tc := range cases {
@@ -95,6 +96,12 @@ func TestStrictConfigMistakes(t *testing.T) {
 				}
 			}
 		})
+	}
+	// With a token, or without the console, a non-loopback admin listener is fine.
+	for _, file := range []string{"admin:\n  addr: 0.0.0.0:9090\n  token: t0k3n\n", "admin:\n  addr: 0.0.0.0:9090\nconsole:\n  enabled: false\n"} {
+		if _, err := loadConfig(writeFile(t, "config.yaml", file), true); err != nil {
+			t.Errorf("%q: %v", file, err)
+		}
 	}
 	// Zero needs no unit: max_skew 0 turns freshness off.
 	c, err := loadConfig(writeFile(t, "config.yaml", "signing:\n  max_skew: 0\n"), true)

@@ -9,6 +9,7 @@
 //	lookup-adaptor generate --customers N      write synthetic customers as JSONL
 //	lookup-adaptor sign --key K FILE           print the headers Gladly would send for a body
 //	lookup-adaptor replay --url URL PATH...    replay recorded cases and compare the answers
+//	lookup-adaptor check --url URL --key K     check a deployed adaptor as Gladly would call it
 //	lookup-adaptor version                     print the version
 //
 // Configuration comes from config.yaml (--config) and ADAPTOR_* environment variables.
@@ -55,6 +56,7 @@ func newRootCommand() *cobra.Command {
 		newGenerateCommand(),
 		newSignCommand(load),
 		newReplayCommand(load),
+		newCheckCommand(load),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

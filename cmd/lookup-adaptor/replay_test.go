@@ -52,3 +52,20 @@ func replayCorpus(t *testing.T, useStore func()) {
 		t.Fatal(err)
 	}
 }
+
+// check against our own server, with the replay corpus: every check passes; with the wrong key
+// it fails, and says so with a non-zero exit.
+func TestCheckCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, _ := startServe(t, ctx)
+	url := "http://" + cfg.Server.Addr + cfg.Server.Path
+	out, err := runQuiet("", "check", "--config", repoConfig, "--url", url, "--key", "serve-test-key", "--cases", corpus)
+	if err != nil || !strings.Contains(out, " passed, 0 failed") || !strings.Contains(out, "ok   a signed detailed lookup") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	out, err = runQuiet("", "check", "--config", repoConfig, "--url", url, "--key", "wrong-key")
+	if err == nil || !strings.Contains(out, "FAIL a signed auto-link for an unknown customer is answered") {
+		t.Errorf("check with the wrong key: %v\n%s", err, out)
+	}
+}

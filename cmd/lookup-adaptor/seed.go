@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,12 +13,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 func newSeedCommand(load configLoader) *cobra.Command {
-	var replace bool
+	var replace, check bool
 	cmd := &cobra.Command{
-		Use:   "seed [--replace] FILE|DIR|-...",
+		Use:   "seed [--replace | --check] FILE|DIR|-...",
 		Short: "Load customers from .json or .jsonl files into the store (idempotent upsert)",
 		Long: "Load customers (docs/data.md) into the configured store, all files as one all-or-nothing unit.\n" +
 			"A directory stands for the .json and .jsonl files in it; - reads .jsonl from standard input.\n" +
@@ -25,12 +27,17 @@ func newSeedCommand(load configLoader) *cobra.Command {
 			"named by file and line (or index) with the field at fault, and then nothing is written.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if check {
+				return checkSeed(cmd, load, args)
+			}
 			return withStore(cmd, load, true, func(cfg *Config, st store.Store, norm *store.Normalizer) error {
 				return seed(cmd, cfg, st, norm, args, store.LoadOptions{Replace: replace})
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&replace, "replace", false, "the files are the whole truth: delete every stored customer they do not name, in the same unit")
+	cmd.Flags().BoolVar(&check, "check", false, "validate the files and report ORDER readiness; write nothing")
+	cmd.MarkFlagsMutuallyExclusive("replace", "check")
 	return cmd
 }
 
@@ -218,3 +225,66 @@ func (w *warnings) summary() {
 		fmt.Fprintf(w.out, "warning: %d more like these\n", w.n-maxWarnings)
 	}
 }
+
+// checkSeed validates seed files without opening the store: every record parsed as a load would
+// (duplicates included), the warnings a load prints, and the ORDER readiness report. Bad
+// records make it fail.
+func checkSeed(cmd *cobra.Command, load configLoader, args []string) error {
+	cfg, err := load(cmd)
+	if err != nil {
+		return err
+	}
+	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+	if err != nil {
+		return err
+	}
+	files, err := seedFiles(args)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	w := &warnings{out: cmd.ErrOrStderr(), norm: norm}
+	var report transactions.Readiness
+	var errs []error
+	seen := map[string]string{}
+	read := 0
+	for _, name := range files {
+		r, closeFile, err := openSeed(cmd.InOrStdin(), name, nil)
+		if err != nil {
+			return err
+		}
+		format := name
+		if name == stdinName {
+			format = "stdin.jsonl"
+		}
+		for rec, err := range w.check(store.ReadSeed(r, format)) {
+			if err == nil {
+				if first, dup := seen[rec.Customer.ExternalID]; dup {
+					err = store.DuplicateError(rec, first)
+				}
+			}
+			if err != nil {
+				if errs = append(errs, err); len(errs) >= maxCheckErrors {
+					break
+				}
+				continue
+			}
+			read++
+			seen[rec.Customer.ExternalID] = rec.Place
+			report.Add(rec.Customer.ExternalID, rec.Customer.Transactions)
+		}
+		closeFile()
+	}
+	w.summary()
+	for _, line := range report.Lines() {
+		fmt.Fprintln(out, line)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d records good; bad records:\n%w", read, errors.Join(errs...))
+	}
+	fmt.Fprintf(out, "%d records good; nothing was written\n", read)
+	return nil
+}
+
+// maxCheckErrors bounds the bad records seed --check reports.
+const maxCheckErrors = 20

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // useTempStore points store.dsn at a fresh database path for the test.
@@ -245,5 +246,49 @@ func TestProgressReaches100(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) < 3 || !strings.Contains(lines[len(lines)-2], "100%") {
 		t.Errorf("progress:\n%s", buf.String())
+	}
+}
+
+// seed --check validates and reports ORDER readiness without touching the store.
+func TestSeedCheck(t *testing.T) {
+	dsn := useTempStore(t)
+	out, err := runOutput(t, "", "seed", "--config", repoConfig, "--check", "../../testdata/seed/")
+	if err != nil || !strings.Contains(out, "ORDER readiness: 2 of 10 orders ready") ||
+		!strings.Contains(out, "8 orders lack fulfillments listed (e.g. C-1001 order 1002") ||
+		!strings.Contains(out, "30 records good; nothing was written") {
+		t.Fatalf("seed --check of the demo: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(dsn); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("seed --check made the database: %v", err)
+	}
+	bad := writeFile(t, "bad.jsonl", `{"externalCustomerId":"C-1"}
+{"externalCustomerId":"C-1"}
+{"externalCustomerId":"C-2","transactions":[{"type":"CAR"}]}`)
+	_, err = runOutput(t, "", "seed", "--config", repoConfig, "--check", bad)
+	if err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") || !strings.Contains(err.Error(), "bad.jsonl:3: transactions[0].type") {
+		t.Errorf("seed --check of bad records: %v", err)
+	}
+}
+
+func TestReadinessReport(t *testing.T) {
+	var r transactions.Readiness
+	for rec, err := range store.ReadSeed(strings.NewReader(`[{"externalCustomerId":"C-9","transactions":[
+		{"type":"ORDER","orderNumber":"9","createdAt":"2026-01-02T03:04:05Z","orderStatus":"shipped","orderTotal":"€12.00","currencyCode":"EUR",
+		 "products":[{"id":"p1","name":"Hat"}],"fulfillments":[{"productIds":["p1"],"status":"shipped","trackingUrl":"https://t.example/1"}]},
+		{"type":"ORDER","orderNumber":"10","orderTotal":"12.00",
+		 "products":[{"id":"p1"}],"fulfillments":[{"productIds":["p2"]}]},
+		{"type":"FLIGHT","confirmationCode":"X"}]}]`), "r.json") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Add(rec.Customer.ExternalID, rec.Customer.Transactions)
+	}
+	got := strings.Join(r.Lines(), "\n")
+	for _, want := range []string{"1 of 2 orders ready", "lack createdAt in ISO 8601 (e.g. C-9 order 10)", "lack orderStatus present",
+		"lack orderTotal with a currency symbol", "lack currencyCode", "lack every fulfillment has a status", "lack every fulfillment has tracking",
+		"lack fulfillments' productIds name real products"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
 	}
 }

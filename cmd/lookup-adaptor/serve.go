@@ -161,12 +161,17 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 		Normalizer:      norm,
 		SearchFields:    fields,
 		Actions:         acts,
+		Recent:          consoleRecent(cfg),
 		MaxResults:      cfg.Store.MaxResults,
 		MaxTransactions: cfg.Store.MaxTransactions,
 		Metrics:         adaptor.NewMetrics(reg),
 	}, log)
 	r := &reloader{cfg: cfg, load: load, handler: handler, cert: cert, log: log}
 
+	var console http.Handler
+	if cfg.Console.Enabled {
+		console = handler.Console(adaptor.ConsoleOptions{Token: cfg.Admin.Token})
+	}
 	ready := func(ctx context.Context) error {
 		if handler.Draining() {
 			return errDraining
@@ -178,7 +183,7 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 	}
 	servers := []*http.Server{
 		adaptor.NewHTTPServer(handler, cfg.Server.RequestTimeout),
-		adaptor.NewHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})), adminTimeout),
+		adaptor.NewHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), console), adminTimeout),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
 	names := []string{"lookup", "admin"}
@@ -234,6 +239,14 @@ const drainGrace = time.Second
 
 // errDraining is the readiness failure while shutting down.
 var errDraining = errors.New("shutting down")
+
+// consoleRecent is how many requests the server keeps for the console: none without one.
+func consoleRecent(cfg *Config) int {
+	if !cfg.Console.Enabled {
+		return 0
+	}
+	return cfg.Console.Recent
+}
 
 // loadActions reads actions.file, when set, and builds each action's handler; a bad catalog
 // stops serve, naming the action and the problem.
