@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -166,8 +167,13 @@ func queryText(query rawObject, key string) (string, error) {
 
 // parseScalar decodes one raw JSON scalar; an array or object is refused before it is decoded.
 func parseScalar(raw json.RawMessage) (transactions.Scalar, error) {
-	if t := bytes.TrimSpace(raw); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
+	t := bytes.TrimSpace(raw)
+	if len(t) > 0 && (t[0] == '[' || t[0] == '{') {
 		return transactions.Scalar{}, errors.New("not a scalar")
+	}
+	// The common case, a plain string without escapes, needs no decoder.
+	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' && bytes.IndexByte(t[1:len(t)-1], '\\') < 0 && bytes.IndexByte(t[1:len(t)-1], '"') < 0 && utf8.Valid(t) {
+		return transactions.String(string(t[1 : len(t)-1])), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -12,9 +12,9 @@ import (
 type Replays struct {
 	mu       sync.Mutex
 	capacity int
-	until    map[[32]byte]time.Time // signature → when it stops counting
-	order    [][32]byte             // ring of the signatures in arrival order
-	next     int                    // where the next signature goes in order
+	until    map[[32]byte]int64 // signature → when it stops counting (Unix ns; 0 never): no pointers, so the GC does not scan it
+	order    [][32]byte         // ring of the signatures in arrival order
+	next     int                // where the next signature goes in order
 }
 
 // DefaultReplayCapacity is the number of signatures a Replays made by NewReplays(0) holds:
@@ -27,7 +27,7 @@ func NewReplays(capacity int) *Replays {
 	if capacity <= 0 {
 		capacity = DefaultReplayCapacity
 	}
-	return &Replays{capacity: capacity, until: make(map[[32]byte]time.Time)}
+	return &Replays{capacity: capacity, until: make(map[[32]byte]int64)}
 }
 
 // Seen records sig as seen until the time until, and reports whether it had been recorded
@@ -38,11 +38,15 @@ func (r *Replays) Seen(sig []byte, until, now time.Time) bool {
 	copy(key[:], sig)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	end := int64(0)
+	if !until.IsZero() {
+		end = until.UnixNano()
+	}
 	if prev, ok := r.until[key]; ok {
-		if prev.IsZero() || now.Before(prev) {
+		if prev == 0 || now.UnixNano() < prev {
 			return true
 		}
-		r.until[key] = until // expired: counts afresh, in the place it had
+		r.until[key] = end // expired: counts afresh, in the place it had
 		return false
 	}
 	if len(r.order) < r.capacity {
@@ -52,6 +56,6 @@ func (r *Replays) Seen(sig []byte, until, now time.Time) bool {
 		r.order[r.next] = key
 		r.next = (r.next + 1) % r.capacity
 	}
-	r.until[key] = until
+	r.until[key] = end
 	return false
 }
