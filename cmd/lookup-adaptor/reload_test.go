@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -230,5 +231,23 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	r.reload(t, "", refused)
 	if status, _, _ := r.lookup(t, r.newClient(second), "new-key"); status != http.StatusOK {
 		t.Errorf("after a certificate that does not read: %d", status)
+	}
+}
+
+// A reload names the sections whose changes wait for a restart, and only those.
+func TestRestartKeys(t *testing.T) {
+	cur, err := loadConfig(repoConfig, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *cur
+	next.Signing.Keys = []string{"rotated"}
+	next.Auth.Basic.Password = "new"
+	if got := restartKeys(cur, &next); len(got) != 0 {
+		t.Errorf("only reloadable changes: %v", got)
+	}
+	next.Store.MaxResults, next.Console.Recent = 3, 9
+	if got := fmt.Sprint(restartKeys(cur, &next)); got != "[store console]" {
+		t.Errorf("store and console changed: %v", got)
 	}
 }

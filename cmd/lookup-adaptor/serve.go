@@ -103,20 +103,11 @@ func restartKeys(cur, next *Config) []string {
 	for _, c := range []*Config{&a, &b} { // what a reload applies, made equal
 		c.Signing.Keys, c.Signing.MaxSkew, c.Auth.Basic, c.Server.TLS = nil, next.Signing.MaxSkew, next.Auth.Basic, next.Server.TLS
 	}
+	va, vb, t := reflect.ValueOf(a), reflect.ValueOf(b), reflect.TypeFor[Config]()
 	var out []string
-	for _, section := range []struct {
-		name string
-		same bool
-	}{
-		{"server", reflect.DeepEqual(a.Server, b.Server)},
-		{"signing", reflect.DeepEqual(a.Signing, b.Signing)},
-		{"store", a.Store == b.Store},
-		{"matching", reflect.DeepEqual(a.Matching, b.Matching)},
-		{"log", a.Log == b.Log},
-		{"admin", a.Admin == b.Admin},
-	} {
-		if !section.same {
-			out = append(out, section.name)
+	for i := range t.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			out = append(out, t.Field(i).Tag.Get("mapstructure"))
 		}
 	}
 	return out
