@@ -69,7 +69,17 @@ func (s *Server) Console(o ConsoleOptions) http.Handler {
 			render(w, r, consoleView{NeedToken: true})
 			return
 		}
-		render(w, r, consoleView{Refresh: true})
+		render(w, r, consoleView{})
+	})
+	// The recent requests and counters, in a frame of the page that refreshes itself, so that
+	// the counters are live while the try-it form keeps what is typed in it.
+	mux.HandleFunc("GET /console/recent", func(w http.ResponseWriter, r *http.Request) {
+		if !authorized(r) {
+			w.WriteHeader(http.StatusUnauthorized)
+			render(w, r, consoleView{NeedToken: true})
+			return
+		}
+		render(w, r, consoleView{RecentOnly: true})
 	})
 	mux.HandleFunc("POST /console/login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "console_token", Value: r.PostFormValue("token"), Path: "/console",
@@ -89,7 +99,7 @@ func (s *Server) Console(o ConsoleOptions) http.Handler {
 
 // consoleView is what the page shows.
 type consoleView struct {
-	NeedToken, Refresh         bool
+	NeedToken, RecentOnly      bool
 	Recent                     []Seen
 	Total, OK, Refused, Failed int64
 	Try                        *tryResult

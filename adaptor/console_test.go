@@ -53,7 +53,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()))
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
@@ -84,7 +84,8 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		return v
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(admin+"/console"), chromedp.WaitVisible(chromedp.ID("recent"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(admin+"/console"), chromedp.WaitVisible(chromedp.ID("live")),
+		chromedp.Navigate(admin+"/console/recent"), chromedp.WaitVisible(chromedp.ID("recent"))); err != nil {
 		t.Fatal(err)
 	}
 	recent, counters := text("recent"), text("counters")
@@ -172,7 +173,7 @@ func TestConsoleToken(t *testing.T) {
 	if status, _ := get(func(r *http.Request) { r.Header.Set("Authorization", "Bearer wrong") }); status != http.StatusUnauthorized {
 		t.Errorf("a wrong token: %d", status)
 	}
-	if status, body := get(func(r *http.Request) { r.Header.Set("Authorization", "Bearer s3cret-token") }); status != http.StatusOK || !strings.Contains(body, `id="recent"`) {
+	if status, body := get(func(r *http.Request) { r.Header.Set("Authorization", "Bearer s3cret-token") }); status != http.StatusOK || !strings.Contains(body, `id="try"`) {
 		t.Errorf("the token as a bearer: %d", status)
 	}
 	if status, _ := get(func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "console_token", Value: "s3cret-token"}) }); status != http.StatusOK {
