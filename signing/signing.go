@@ -273,8 +273,11 @@ func (v *Verifier) check(r *Request, now time.Time) (Authorization, time.Time, e
 	}
 	rawAuth := r.Header.Get(HeaderAuthorization)
 	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
-	if rawAuth == "" || rawTime == "" {
-		return none, time.Time{}, ErrMissingHeader
+	switch {
+	case rawAuth == "":
+		return none, time.Time{}, fmt.Errorf("%w: no %s", ErrMissingHeader, HeaderAuthorization)
+	case rawTime == "":
+		return none, time.Time{}, fmt.Errorf("%w: no %s", ErrMissingHeader, HeaderTime)
 	}
 	auth, err := ParseAuthorization(rawAuth)
 	if err != nil {

@@ -272,3 +272,15 @@ func TestReplays(t *testing.T) {
 		t.Fatal("a never-expiring record expired")
 	}
 }
+
+// A missing header is named, for the console's diagnosis (the 401 answer stays uniform).
+func TestMissingHeaderIsNamed(t *testing.T) {
+	for header, want := range map[string]string{"Gladly-Time": "no Gladly-Time", "Gladly-Authorization": "no Gladly-Authorization"} {
+		r := knownAnswer()
+		r.Header.Del(header)
+		_, err := verifier(kaKey).Verify(r, kaNow)
+		if !errors.Is(err, signing.ErrMissingHeader) || !strings.Contains(err.Error(), want) {
+			t.Errorf("without %s: %v", header, err)
+		}
+	}
+}
