@@ -69,6 +69,9 @@ type DB struct {
 	created    bool   // Open made the file
 	createdDir string // the directory Open made for it, if any
 
+	closeOnce sync.Once // Close runs once, whoever calls it (Abandon does too)
+	closeErr  error
+
 	checkMu sync.Mutex // one file check at a time; guards problem
 	problem error      // what the last check found wrong, to log only changes
 	stop    chan struct{}
@@ -195,11 +198,14 @@ func (db *DB) Abandon() error {
 	return err
 }
 
-// Close stops watching the file and closes the database.
+// Close stops watching the file and closes the database; closing again returns the same.
 func (db *DB) Close() error {
-	close(db.stop)
-	<-db.stopped
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	return db.f.close()
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		<-db.stopped
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		db.closeErr = db.f.close()
+	})
+	return db.closeErr
 }

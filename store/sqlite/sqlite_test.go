@@ -150,3 +150,13 @@ func TestDeletedCustomerIsErased(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseTwice(t *testing.T) {
+	db := open(t)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Abandon(); err != nil {
+		t.Fatalf("Abandon after Close: %v", err)
+	}
+}
