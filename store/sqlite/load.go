@@ -18,26 +18,28 @@ const maxLoadErrors = 20
 
 // loadSQL are the statements of a Load, prepared once per Load as the fields of a loader.
 var loadSQL = struct {
-	seenTable, find, add, update, addTx, remember, firstPlace, unnamed string
-	insertKey                                                          map[string]string
-	dropByCustomer                                                     []string
+	seenTable, find, add, update, remember, firstPlace, unnamed string
+	// insert are the batched INSERTs of index rows and transactions, by kind: the statement
+	// head and its number of columns.
+	insert         map[string]batched
+	dropByCustomer []string
 }{
 	find:   "SELECT id, fingerprint FROM customers WHERE external_id = ?",
 	add:    "INSERT INTO customers (external_id, name, address, details, fingerprint) VALUES (?, ?, ?, ?, ?)",
 	update: "UPDATE customers SET name = ?, address = ?, details = ?, fingerprint = ? WHERE id = ?",
-	addTx:  "INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES (?, ?, ?, ?, ?)",
 	// load_seen holds the external ids this Load has named, with where: duplicates are found
 	// there, and so are the customers a replacing Load removes.
 	seenTable:  "CREATE TEMP TABLE load_seen (external_id TEXT PRIMARY KEY, place TEXT NOT NULL) WITHOUT ROWID",
 	remember:   "INSERT OR IGNORE INTO temp.load_seen (external_id, place) VALUES (?, ?)",
 	firstPlace: "SELECT place FROM temp.load_seen WHERE external_id = ?",
 	unnamed:    "SELECT id FROM customers WHERE external_id NOT IN (SELECT external_id FROM temp.load_seen)",
-	insertKey: map[string]string{
-		"email": "INSERT OR IGNORE INTO customer_emails (email, customer_id) VALUES (?, ?)",
-		"phone": "INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)",
-		"word":  "INSERT OR IGNORE INTO customer_name_words (word, customer_id) VALUES (?, ?)",
-		"attr":  "INSERT OR IGNORE INTO customer_attributes (name, value, customer_id) VALUES (?, ?, ?)",
-		"ident": "INSERT OR IGNORE INTO transaction_identifiers (field, value, customer_id) VALUES (?, ?, ?)",
+	insert: map[string]batched{
+		"email": {"INSERT OR IGNORE INTO customer_emails (email, customer_id) VALUES ", 2},
+		"phone": {"INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES ", 2},
+		"word":  {"INSERT OR IGNORE INTO customer_name_words (word, customer_id) VALUES ", 2},
+		"attr":  {"INSERT OR IGNORE INTO customer_attributes (name, value, customer_id) VALUES ", 3},
+		"ident": {"INSERT OR IGNORE INTO transaction_identifiers (field, value, customer_id) VALUES ", 3},
+		"tx":    {"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES ", 5},
 	},
 	// Everything a customer has besides its customers row, by customer_id.
 	dropByCustomer: []string{
@@ -50,6 +52,12 @@ var loadSQL = struct {
 	},
 }
 
+// batched is a batched INSERT: its head, up to VALUES, and its number of columns.
+type batched struct {
+	head string
+	cols int
+}
+
 // dropCustomer removes the customers row itself, after dropByCustomer.
 const dropCustomer = "DELETE FROM customers WHERE id = ?"
 
@@ -58,9 +66,9 @@ type loader struct {
 	norm *store.Normalizer
 	tx   *sqlx.Tx
 
-	find, add, update, addTx, remember, firstPlace, dropRow *sqlx.Stmt
-	insertKey                                               map[string]*sqlx.Stmt
-	dropByCustomer                                          []*sqlx.Stmt
+	find, add, update, remember, firstPlace, dropRow *sqlx.Stmt
+	insert                                           map[string]*batcher
+	dropByCustomer                                   []*sqlx.Stmt
 }
 
 // prepare prepares every statement of the loader inside its transaction.
@@ -71,11 +79,11 @@ func (l *loader) prepare(ctx context.Context) error {
 		errs = append(errs, err)
 		return st
 	}
-	l.find, l.add, l.update, l.addTx = prep(loadSQL.find), prep(loadSQL.add), prep(loadSQL.update), prep(loadSQL.addTx)
+	l.find, l.add, l.update = prep(loadSQL.find), prep(loadSQL.add), prep(loadSQL.update)
 	l.remember, l.firstPlace, l.dropRow = prep(loadSQL.remember), prep(loadSQL.firstPlace), prep(dropCustomer)
-	l.insertKey = make(map[string]*sqlx.Stmt, len(loadSQL.insertKey))
-	for name, q := range loadSQL.insertKey {
-		l.insertKey[name] = prep(q)
+	l.insert = make(map[string]*batcher, len(loadSQL.insert))
+	for name, b := range loadSQL.insert {
+		l.insert[name] = newBatcher(l.tx, b.head, b.cols)
 	}
 	for _, q := range loadSQL.dropByCustomer {
 		l.dropByCustomer = append(l.dropByCustomer, prep(q))
@@ -144,6 +152,9 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 	if len(errs) > 0 {
 		return store.LoadStats{}, errors.Join(errs...)
 	}
+	if err := l.flush(ctx); err != nil {
+		return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
+	}
 	if opts.Replace {
 		if err := l.removeUnnamed(ctx, &stats); err != nil {
 			return store.LoadStats{}, fmt.Errorf("sqlite: load: replace: %w", err)
@@ -161,13 +172,13 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 
 // close releases the prepared statements; closing twice is harmless.
 func (l *loader) close() {
-	for _, st := range append([]*sqlx.Stmt{l.find, l.add, l.update, l.addTx, l.remember, l.firstPlace, l.dropRow}, l.dropByCustomer...) {
+	for _, st := range append([]*sqlx.Stmt{l.find, l.add, l.update, l.remember, l.firstPlace, l.dropRow}, l.dropByCustomer...) {
 		if st != nil {
 			st.Close()
 		}
 	}
-	for _, st := range l.insertKey {
-		st.Close()
+	for _, b := range l.insert {
+		b.close()
 	}
 }
 
@@ -236,7 +247,7 @@ func (l *loader) apply(ctx context.Context, r store.Record, stats *store.LoadSta
 		return err
 	}
 	for seq, tx := range c.Transactions {
-		if _, err := l.addTx.ExecContext(ctx, id, seq, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
+		if err := l.insert["tx"].add(ctx, id, seq, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
 			return err
 		}
 	}
@@ -277,11 +288,21 @@ func (l *loader) dropRows(ctx context.Context, id int64) error {
 	return nil
 }
 
-// writeKeys adds one index row per key of the customer.
+// flush writes every queued row; the load calls it before it reads or deletes by customer, and
+// before it commits.
+func (l *loader) flush(ctx context.Context) error {
+	for _, b := range l.insert {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeKeys queues one index row per key of the customer.
 func (l *loader) writeKeys(ctx context.Context, id int64, k store.Keys) error {
 	exec := func(name string, args ...any) error {
-		_, err := l.insertKey[name].ExecContext(ctx, append(args, id)...)
-		return err
+		return l.insert[name].add(ctx, append(args, id)...)
 	}
 	for _, e := range k.Emails {
 		if err := exec("email", e); err != nil {
