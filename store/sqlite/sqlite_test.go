@@ -160,3 +160,28 @@ func TestCloseTwice(t *testing.T) {
 		t.Fatalf("Abandon after Close: %v", err)
 	}
 }
+
+// A customer named twice is reported as such — with both places — whether the store was empty
+// (no record is looked up) or not, and whatever the two records hold.
+func TestDuplicatesAreNamed(t *testing.T) {
+	dup := `{"externalCustomerId":"D-1","transactions":[{"type":"ORDER","orderNumber":"1"}]}
+{"externalCustomerId":"D-2"}
+{"externalCustomerId":"D-1","name":"Other","transactions":[{"type":"ORDER","orderNumber":"2"}]}
+`
+	for _, seeded := range []bool{false, true} {
+		db := open(t)
+		ctx := context.Background()
+		if seeded {
+			if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"D-1"}`), "first.jsonl"), store.LoadOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := db.Load(ctx, store.ReadSeed(strings.NewReader(dup), "dup.jsonl"), store.LoadOptions{})
+		if err == nil || !strings.Contains(err.Error(), `dup.jsonl:3: externalCustomerId "D-1" appears again (first at dup.jsonl:1)`) {
+			t.Errorf("seeded %v: %v", seeded, err)
+		}
+		if _, err := db.Customer(ctx, "D-2", 50); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("seeded %v: the failed load wrote D-2 (%v)", seeded, err)
+		}
+	}
+}
