@@ -44,6 +44,7 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./signing -run '^$$' -fuzz FuzzAppendCollapsed -fuzztime $(FUZZTIME)
 	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	go test ./store/sqlshared -run '^$$' -fuzz FuzzDecodeDetails -fuzztime $(FUZZTIME)
+	go test ./store -run '^$$' -fuzz FuzzPhone -fuzztime $(FUZZTIME)
 	go test ./adaptor -run '^$$' -fuzz FuzzLookupBody -fuzztime $(FUZZTIME)
 	go test ./actions -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME)
 
