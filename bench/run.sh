@@ -5,6 +5,10 @@
 #
 #   bench/run.sh DB SEED.jsonl [DURATION]
 #
+# Each run cycles through BENCH_CUSTOMERS (default 1000) distinct customers per kind, sampled
+# uniformly across SEED.jsonl. CPU µs/req is the serving process's user+system CPU over the run
+# divided by the requests it answered (for PostgreSQL, the database server's own CPU is not in it).
+#
 # With BENCH_PG_DSN set (a PostgreSQL database seeded from the same file), the lookups are also
 # run against a second adaptor on PostgreSQL, in the same run.
 #
@@ -58,7 +62,8 @@ start_adaptor() {
   echo "$name did not start; see $out/$name.log" >&2; exit 1
 }
 
-bin/bare -addr "127.0.0.1:$bare_port" & pids+=($!)
+bin/bare -addr "127.0.0.1:$bare_port" & bare=$!
+pids+=("$bare")
 start_adaptor adaptor sqlite "$db" "$lookup_port" "$admin_port"
 adaptor=$started
 if [ -n "${BENCH_PG_DSN:-}" ]; then
@@ -67,29 +72,50 @@ if [ -n "${BENCH_PG_DSN:-}" ]; then
   pg_adaptor=$started
 fi
 
-# run NAME URL KIND CONNS [--latency]: one wrk run with a freshly signed script.
+customers=${BENCH_CUSTOMERS:-1000}
+
+# cpu_ticks PID prints the user and system CPU the process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+# to_ms converts a wrk latency (391.00us, 24.49ms, 1.02s) to milliseconds.
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; print n }'; }
+
+# run NAME URL KIND CONNS PID: one wrk run with a freshly signed script of $customers distinct
+# customers, reported against the bare handler's run at the same connections (which comes first)
+# with the CPU the serving process PID spent per request.
 run() {
-  local name=$1 url=$2 kind=$3 conns=$4
-  bin/wrkscript -key "$key" -kind "$kind" -seed "$seed" -count 500 >"$out/$kind.lua"
+  local name=$1 url=$2 kind=$3 conns=$4 pid=$5
+  bin/wrkscript -key "$key" -kind "$kind" -seed "$seed" -count "$customers" >"$out/$kind.lua"
+  local before after
+  before=$(cpu_ticks "$pid")
   wrk -t2 -c"$conns" -d"$dur" --latency -s "$out/$kind.lua" "$url" >"$out/$name-c$conns.txt"
-  local rps p50 p99 errs
+  after=$(cpu_ticks "$pid")
+  local rps p50 p99 reqs errs
   rps=$(awk '/Requests\/sec/ {print $2}' "$out/$name-c$conns.txt")
+  reqs=$(awk '/requests in/ {print $1}' "$out/$name-c$conns.txt")
   p50=$(awk '$1=="50%" {print $2}' "$out/$name-c$conns.txt")
   p99=$(awk '$1=="99%" {print $2}' "$out/$name-c$conns.txt")
   errs=$(grep -E 'Non-2xx|Socket errors' "$out/$name-c$conns.txt" | tr '\n' ' ' || true)
-  printf '| %-10s | %3s | %10s | %8s | %8s | %s\n' "$name" "$conns" "$rps" "$p50" "$p99" "${errs:-0 errors}"
+  if [ "$name" = bare ]; then bare_rps=$rps bare_p99=$(to_ms "$p99"); fi
+  local vs p99vs cpu
+  vs=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.2f", a / b }')
+  p99vs=$(awk -v a="$(to_ms "$p99")" -v b="$bare_p99" 'BEGIN { printf "%.2f", a / b }')
+  cpu=$(awk -v t=$((after - before)) -v us="$tick_us" -v n="$reqs" 'BEGIN { printf "%.0f", t * us / n }')
+  printf '| %-11s | %5s | %10s | %7s | %8s | %8s | %11s | %10s | %s\n' "$name" "$conns" "$rps" "$vs" "$p50" "$p99" "$p99vs" "$cpu" "${errs:-0 errors}"
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "| target     | conns |   req/s   |   p50    |   p99    | errors"
+echo "each run: wrk -t2 for $dur, cycling through $customers distinct customers sampled across $seed"
+echo "| target      | conns |   req/s    | vs bare |   p50    |   p99    | p99 vs bare | CPU µs/req | errors"
 for conns in 32 16; do
-  run bare "http://127.0.0.1:$bare_port/lookup" autolink "$conns"
+  run bare "http://127.0.0.1:$bare_port/lookup" autolink "$conns" "$bare"
   for kind in autolink search detailed; do
-    run "$kind" "http://127.0.0.1:$lookup_port/lookup" "$kind" "$conns"
+    run "$kind" "http://127.0.0.1:$lookup_port/lookup" "$kind" "$conns" "$adaptor"
   done
   if [ -n "${BENCH_PG_DSN:-}" ]; then
     for kind in autolink search detailed; do
-      run "pg-$kind" "http://127.0.0.1:$pg_port/lookup" "$kind" "$conns"
+      run "pg-$kind" "http://127.0.0.1:$pg_port/lookup" "$kind" "$conns" "$pg_adaptor"
     done
   fi
 done
@@ -97,12 +123,12 @@ echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
 [ -n "${BENCH_PG_DSN:-}" ] && echo "adaptor (postgres) peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$pg_adaptor/status)"
 
 echo "soak: 60 s at 64 connections (detailed lookups)"
-bin/wrkscript -key "$key" -kind detailed -seed "$seed" -count 500 >"$out/soak.lua"
+bin/wrkscript -key "$key" -kind detailed -seed "$seed" -count "$customers" >"$out/soak.lua"
 wrk -t2 -c64 -d60s --latency -s "$out/soak.lua" "http://127.0.0.1:$lookup_port/lookup" | tee "$out/soak.txt" | grep -E 'Requests/sec|requests in|Non-2xx|Socket errors|  99%' || true
 echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
 
 echo "SIGTERM at 10 s of a 20 s run at 64 connections (auto-link lookups)"
-bin/wrkscript -key "$key" -kind autolink -seed "$seed" -count 500 >"$out/term.lua"
+bin/wrkscript -key "$key" -kind autolink -seed "$seed" -count "$customers" >"$out/term.lua"
 wrk -t2 -c64 -d20s -s "$out/term.lua" "http://127.0.0.1:$lookup_port/lookup" >"$out/term.txt" &
 wrkpid=$!
 sleep 10

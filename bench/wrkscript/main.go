@@ -3,7 +3,7 @@
 // generate` writes it). Signatures carry the current time, so use the script within
 // signing.max_skew (5 minutes by default).
 //
-//	wrkscript -key K -kind detailed -seed big.jsonl -count 500 > detailed.lua
+//	wrkscript -key K -kind detailed -seed big.jsonl -count 1000 > detailed.lua
 //	wrk -t2 -c32 -d30s -s detailed.lua http://127.0.0.1:8080/lookup
 package main
 
@@ -40,7 +40,7 @@ func main() {
 	key := flag.String("key", "", "signing key")
 	kind := flag.String("kind", "autolink", "autolink, search or detailed")
 	seedFile := flag.String("seed", "", "JSONL seed file to sample customers from")
-	count := flag.Int("count", 500, "distinct requests to cycle through")
+	count := flag.Int("count", 1000, "distinct customers to cycle through, one request each")
 	path := flag.String("path", "/lookup", "URL path the requests are signed for")
 	flag.Parse()
 	if *key == "" || *seedFile == "" {
@@ -123,7 +123,9 @@ func lookup(kind string, i int, c customer) map[string]any {
 	return map[string]any{"lookupLevel": level, "query": q, "uniqueMatchRequired": level == "DETAILED"}
 }
 
-// sample reads n customers starting at random offsets of the file.
+// sample reads n distinct customers (with an email, a phone and a transaction each), starting at
+// random offsets of the file, so that they are spread uniformly over it. It fails when the file
+// does not seem to hold that many.
 func sample(path string, n int) ([]customer, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -136,20 +138,30 @@ func sample(path string, n int) ([]customer, error) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var out []customer
-	for len(out) < n {
-		if _, err := f.Seek(rng.Int64N(fi.Size()), io.SeekStart); err != nil {
+	seen := make(map[string]bool, n)
+	for tries := 0; len(out) < n; tries++ {
+		if tries == 50*n {
+			return nil, fmt.Errorf("%s: found only %d distinct customers with an email, a phone and a transaction in %d tries; -count asks for %d", path, len(out), tries, n)
+		}
+		// Start one byte early and skip to the end of that line: a line begins at the offset
+		// drawn, or after it, and the first line can be drawn too.
+		off := rng.Int64N(fi.Size())
+		if _, err := f.Seek(max(off-1, 0), io.SeekStart); err != nil {
 			return nil, err
 		}
 		r := bufio.NewReaderSize(f, 1<<16)
-		if _, err := r.ReadString('\n'); err != nil { // the rest of a partial line
-			continue
+		if off > 0 {
+			if _, err := r.ReadString('\n'); err != nil { // the rest of a partial line
+				continue
+			}
 		}
 		line, err := r.ReadString('\n')
-		if err != nil {
+		if err != nil && (err != io.EOF || line == "") {
 			continue
 		}
 		var c customer
-		if json.Unmarshal([]byte(line), &c) == nil && len(c.Emails) > 0 && len(c.Phones) > 0 && len(c.Transactions) > 0 {
+		if json.Unmarshal([]byte(line), &c) == nil && !seen[c.ID] && len(c.Emails) > 0 && len(c.Phones) > 0 && len(c.Transactions) > 0 {
+			seen[c.ID] = true
 			out = append(out, c)
 		}
 	}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,5 +64,39 @@ func TestScriptRequestsVerify(t *testing.T) {
 				t.Errorf("%s: body %s", kind, body)
 			}
 		}
+	}
+}
+
+// TestSampleIsDistinct samples every usable customer of a small file, first and last line
+// included, each once, and refuses to make up more than the file holds.
+func TestSampleIsDistinct(t *testing.T) {
+	var b strings.Builder
+	for i := range 30 {
+		phones := `[{"original":"+14155550123"}]`
+		if i%3 == 1 {
+			phones = `[]` // not usable: every kind needs a phone
+		}
+		fmt.Fprintf(&b, `{"externalCustomerId":"C-%d","name":"N %d","emails":[{"original":"c%d@example.com"}],"phones":%s,"transactions":[{"orderNumber":"%d"}]}`+"\n", i, i, i, phones, i)
+	}
+	path := filepath.Join(t.TempDir(), "seed.jsonl")
+	if err := os.WriteFile(path, []byte(strings.TrimSuffix(b.String(), "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sample(path, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, c := range got {
+		if ids[c.ID] || len(c.Phones) == 0 {
+			t.Errorf("sampled %s twice or without a phone", c.ID)
+		}
+		ids[c.ID] = true
+	}
+	if !ids["C-0"] || !ids["C-29"] {
+		t.Errorf("the first or last line was never sampled: %v", ids)
+	}
+	if _, err := sample(path, 21); err == nil || !strings.Contains(err.Error(), "found only 20 distinct customers") {
+		t.Errorf("asking for more customers than the file holds: %v", err)
 	}
 }
