@@ -105,6 +105,28 @@ func TestLookupLogLine(t *testing.T) {
 	assertLogsOmit(t, h, "ada@example.com", "example", "Lovelace", "555")
 }
 
+// TestLoggedScalarQuery checks the masked query of single-valued fields, written plainly and
+// with JSON escapes.
+func TestLoggedScalarQuery(t *testing.T) {
+	h := start(t, adaptor.Options{})
+	for body, want := range map[string]string{
+		`{"lookupLevel":"BASIC","query":{"email":"charles@example.com"}}`:                               "[email=c***@e***.com]",
+		`{"lookupLevel":"BASIC","query":{"email":"ch\u0061rles@example.com"}}`:                          "[email=c***@e***.com]",
+		`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`: "[externalCustomerId=C-1001]",
+		`{"lookupLevel":"BASIC","query":{"phone":"+1 415 555 0123"}}`:                                   "[phone=***0123]",
+	} {
+		h.logs.TakeAll()
+		h.post(t, body)
+		entries := h.logs.FilterMessage("request").All()
+		if len(entries) != 1 {
+			t.Fatalf("%s: want one request line, got %d", body, len(entries))
+		}
+		if q := fmt.Sprint(entries[0].ContextMap()["query"]); q != want {
+			t.Errorf("%s: masked query = %s, want %s", body, q, want)
+		}
+	}
+}
+
 func TestLogLineIsBounded(t *testing.T) {
 	h := start(t, adaptor.Options{})
 	var q strings.Builder

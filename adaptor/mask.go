@@ -52,6 +52,9 @@ func maskedQuery(query rawObject) []string {
 // loggedStrings reads at most maxLoggedValues strings from a raw string or array of strings,
 // then "…" if there are more; other values give none.
 func loggedStrings(raw json.RawMessage) []string {
+	if s, ok := plainString(bytes.TrimSpace(raw)); ok {
+		return []string{s}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if len(raw) > 0 && raw[0] != '[' {
 		if s, ok := decodeString(dec); ok {

@@ -71,16 +71,15 @@ func (r *recent) list() []Seen {
 	return out
 }
 
-// seen is what the console keeps of the request in c.
-func seen(c echo.Context, status int, delivered bool, elapsed time.Duration, kind LookupKind, err error) Seen {
+// seen is what the console keeps of the request in c; query is its masked query (nil when it had
+// none).
+func seen(c echo.Context, status int, delivered bool, elapsed time.Duration, kind LookupKind, query []string, err error) Seen {
 	req := c.Request()
 	s := Seen{
 		Time: time.Now(), Method: truncate(req.Method, maxLoggedID), Path: truncate(req.URL.Path, maxLoggedPath),
 		Kind: kind, Status: status, Delivered: delivered, Latency: elapsed, Results: -1,
 		CorrelationID: truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID),
-	}
-	if q, ok := c.Get(lookupQueryKey).(rawObject); ok {
-		s.Query = maskedQuery(q)
+		Query:         query,
 	}
 	if n, ok := c.Get(lookupCountKey).(int); ok {
 		s.Results = n

@@ -171,9 +171,8 @@ func parseScalar(raw json.RawMessage) (transactions.Scalar, error) {
 	if len(t) > 0 && (t[0] == '[' || t[0] == '{') {
 		return transactions.Scalar{}, errors.New("not a scalar")
 	}
-	// The common case, a plain string without escapes, needs no decoder.
-	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' && bytes.IndexByte(t[1:len(t)-1], '\\') < 0 && bytes.IndexByte(t[1:len(t)-1], '"') < 0 && utf8.Valid(t) {
-		return transactions.String(string(t[1 : len(t)-1])), nil
+	if s, ok := plainString(t); ok {
+		return transactions.String(s), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -207,6 +206,19 @@ func queryList(query rawObject, key string, max int) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// plainString reads the common case of a JSON string, one with no escapes in valid UTF-8, without
+// a decoder; ok is false for anything else (t is one JSON value, already known to be valid).
+func plainString(t []byte) (s string, ok bool) {
+	if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
+		return "", false
+	}
+	body := t[1 : len(t)-1]
+	if bytes.IndexByte(body, '\\') >= 0 || bytes.IndexByte(body, '"') >= 0 || !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 // decodeString decodes the next value of dec, which must be a JSON string (not null).

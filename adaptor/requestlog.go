@@ -63,8 +63,18 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		delivered := deliver(clientCtx, c.Response().Writer)
 		status, elapsed := c.Response().Status, time.Since(start)
 		kind, _ := c.Get(lookupKindKey).(LookupKind)
+		// The masked query, shared by the recent list and the log line, is built at most once
+		// and only if one of them is written.
+		var query []string
+		masked := false
+		loggedQuery := func() []string {
+			if q, ok := c.Get(lookupQueryKey).(rawObject); ok && !masked {
+				query, masked = maskedQuery(q), true
+			}
+			return query
+		}
 		if s.recent != nil {
-			s.recent.add(seen(c, status, delivered, elapsed, kind, err))
+			s.recent.add(seen(c, status, delivered, elapsed, kind, loggedQuery(), err))
 		}
 		msg, level := "request", zap.InfoLevel
 		var fields []zap.Field
@@ -91,7 +101,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		// The fields, the masked query among them, are built only when the line is written.
 		if ce := s.log.Check(level, msg); ce != nil {
-			ce.Write(append(requestFields(c, status, elapsed, kind, err), fields...)...)
+			ce.Write(append(requestFields(c, status, elapsed, kind, loggedQuery(), err), fields...)...)
 		}
 		return nil
 	}
@@ -108,8 +118,9 @@ func deliver(clientCtx context.Context, w http.ResponseWriter) bool {
 	return http.NewResponseController(w).Flush() == nil
 }
 
-// requestFields are the request log line's fields.
-func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, err error) []zapcore.Field {
+// requestFields are the request log line's fields; query is the masked query (nil when the
+// request had none).
+func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, query []string, err error) []zapcore.Field {
 	req := c.Request()
 	fields := []zap.Field{
 		zap.String("method", truncate(req.Method, maxLoggedID)),
@@ -125,8 +136,8 @@ func requestFields(c echo.Context, status int, elapsed time.Duration, kind Looku
 	if id, ok := c.Get(actionIDKey).(string); ok {
 		fields = append(fields, zap.String("action", id))
 	}
-	if q, ok := c.Get(lookupQueryKey).(rawObject); ok {
-		fields = append(fields, zap.Strings("query", maskedQuery(q)))
+	if query != nil {
+		fields = append(fields, zap.Strings("query", query))
 	}
 	if n, ok := c.Get(lookupCountKey).(int); ok {
 		fields = append(fields, zap.Int("results", n))
