@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -24,6 +25,9 @@ type row struct {
 	Details    []byte         `db:"details"`
 	Txs        sql.NullString `db:"txs"`
 }
+
+// externalID is the row's key in the order lookups answer in.
+func (r row) externalID() string { return r.ExternalID }
 
 func (r *row) customer() (store.Customer, error) {
 	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
@@ -42,10 +46,6 @@ func decodeRows(rows []row) ([]store.Customer, error) {
 }
 
 const customerColumns = "c.external_id, c.name, c.address, c.details"
-
-// maxCandidates bounds the ids a lookup fetches rows for and orders in Go; past it (a common
-// name prefix, a shared mailbox) PostgreSQL orders and caps the rows itself.
-const maxCandidates = 500
 
 // byIDs selects the customers whose external ids are in an array, in no particular order.
 const byIDs = "SELECT " + customerColumns + " FROM customers c WHERE c.external_id = ANY($1)"
@@ -77,41 +77,25 @@ func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) 
 		return nil, nil
 	}
 	emails, phones := nonNil(q.Emails), nonNil(q.Phones)
-	var hits []struct {
-		ID   string `db:"customer_id"`
-		Kind int    `db:"kind"`
-	}
+	var hits []sqlshared.LinkHit[string]
 	if err := retry(ctx, func() error { return db.db.SelectContext(ctx, &hits, linkIDs, emails, phones) }); err != nil {
 		return nil, fmt.Errorf("postgres: link: %w", err)
 	}
-	kinds := make(map[string]int, len(hits))
-	for _, h := range hits {
-		kinds[h.ID] |= h.Kind
-	}
+	kinds := sqlshared.LinkKinds(hits)
 	limit := store.EffectiveLimit(q.Limit)
-	if len(kinds) > maxCandidates {
+	if len(kinds) > sqlshared.MaxCandidates {
 		rows, err := db.selectRows(ctx, linkQuery, emails, phones, limit)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: link: %w", err)
 		}
 		return decodeRows(rows)
 	}
-	ids := make([]string, 0, len(kinds))
-	for id := range kinds {
-		ids = append(ids, id)
-	}
-	rows, err := db.selectRows(ctx, byIDs, ids)
+	rows, err := db.selectRows(ctx, byIDs, slices.Collect(maps.Keys(kinds)))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: link: %w", err)
 	}
-	both := func(r row) bool { return kinds[r.ExternalID] == 3 }
-	sort.Slice(rows, func(i, j int) bool {
-		if both(rows[i]) != both(rows[j]) {
-			return both(rows[i])
-		}
-		return rows[i].ExternalID < rows[j].ExternalID
-	})
-	return decodeRows(rows[:min(len(rows), limit)])
+	both := func(r row) bool { return kinds[r.ExternalID] == sqlshared.LinkedBoth }
+	return decodeRows(sqlshared.Ranked(rows, limit, row.externalID, both))
 }
 
 // rebind turns the shared conditions' ? placeholders into PostgreSQL's $N.
@@ -180,21 +164,20 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 		var ids []string
 		driver := rebind(conds[0].Driver() + " LIMIT ?")
 		if err := retry(ctx, func() error {
-			return db.db.SelectContext(ctx, &ids, driver, append(conds[0].Args, maxCandidates+1)...)
+			return db.db.SelectContext(ctx, &ids, driver, append(conds[0].Args, sqlshared.MaxCandidates+1)...)
 		}); err != nil {
 			return nil, fmt.Errorf("postgres: search: %w", err)
 		}
 		if len(ids) == 0 {
 			return nil, nil
 		}
-		if len(ids) <= maxCandidates {
+		if len(ids) <= sqlshared.MaxCandidates {
 			query, args := candidatesQuery(q, conds[1:], ids)
 			rows, err := db.selectRows(ctx, query, args...)
 			if err != nil {
 				return nil, fmt.Errorf("postgres: search: %w", err)
 			}
-			sort.Slice(rows, func(i, j int) bool { return rows[i].ExternalID < rows[j].ExternalID })
-			return decodeRows(rows[:min(len(rows), store.EffectiveLimit(q.Limit))])
+			return decodeRows(sqlshared.Ranked(rows, store.EffectiveLimit(q.Limit), row.externalID, nil))
 		}
 	}
 	query, args := searchQuery(q)

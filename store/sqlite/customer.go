@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -23,16 +24,14 @@ type row struct {
 	Details    []byte `db:"details"`
 }
 
+// externalID is the row's key in the order lookups answer in.
+func (r row) externalID() string { return r.ExternalID }
+
 func (r row) customer() (store.Customer, error) {
 	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, "")
 }
 
 const customerColumns = "c.id, c.external_id, c.name, c.address, c.details"
-
-// maxCandidates bounds the ids a lookup fetches rows for and orders in Go. Past it (a very
-// common name prefix, a shared mailbox) SQLite orders and caps the rows itself, which costs
-// more per query but stays bounded.
-const maxCandidates = 500
 
 // byIDs selects the customers whose ids are in a JSON array, in no particular order; one
 // statement text serves any number of ids, so it stays prepared.
@@ -71,41 +70,25 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 		return nil, nil
 	}
 	emails, phones := jsonArray(q.Emails), jsonArray(q.Phones)
-	var hits []struct {
-		ID   int64 `db:"customer_id"`
-		Kind int   `db:"kind"`
-	}
+	var hits []sqlshared.LinkHit[int64]
 	if err := db.r.SelectContext(ctx, &hits, linkIDs, emails, phones); err != nil {
 		return nil, fmt.Errorf("sqlite: link: %w", err)
 	}
-	kinds := make(map[int64]int, len(hits))
-	for _, h := range hits {
-		kinds[h.ID] |= h.Kind
-	}
+	kinds := sqlshared.LinkKinds(hits)
 	limit := store.EffectiveLimit(q.Limit)
-	if len(kinds) > maxCandidates {
+	if len(kinds) > sqlshared.MaxCandidates {
 		cs, err := db.selectCustomers(ctx, linkQuery, emails, phones, limit)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: link: %w", err)
 		}
 		return cs, nil
 	}
-	ids := make([]int64, 0, len(kinds))
-	for id := range kinds {
-		ids = append(ids, id)
-	}
 	var rows []row
-	if err := db.r.SelectContext(ctx, &rows, byIDs, jsonArray(ids)); err != nil {
+	if err := db.r.SelectContext(ctx, &rows, byIDs, jsonArray(slices.Collect(maps.Keys(kinds)))); err != nil {
 		return nil, fmt.Errorf("sqlite: link: %w", err)
 	}
-	both := func(r row) bool { return kinds[r.ID] == 3 }
-	sort.Slice(rows, func(i, j int) bool {
-		if both(rows[i]) != both(rows[j]) {
-			return both(rows[i])
-		}
-		return rows[i].ExternalID < rows[j].ExternalID
-	})
-	return decodeRows(rows[:min(len(rows), limit)])
+	both := func(r row) bool { return kinds[r.ID] == sqlshared.LinkedBoth }
+	return decodeRows(sqlshared.Ranked(rows, limit, row.externalID, both))
 }
 
 // decodeRows turns rows into customers.
@@ -164,21 +147,20 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	if q.ExternalID == "" {
 		conds := sqlshared.SearchConds(q)
 		var ids []int64
-		err := db.r.SelectContext(ctx, &ids, conds[0].Driver()+" LIMIT ?", append(conds[0].Args, maxCandidates+1)...)
+		err := db.r.SelectContext(ctx, &ids, conds[0].Driver()+" LIMIT ?", append(conds[0].Args, sqlshared.MaxCandidates+1)...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: search: %w", err)
 		}
 		if len(ids) == 0 {
 			return nil, nil
 		}
-		if len(ids) <= maxCandidates {
+		if len(ids) <= sqlshared.MaxCandidates {
 			where, args := searchFilters(q, conds[1:])
 			var rows []row
 			if err := db.r.SelectContext(ctx, &rows, byIDs+where, append([]any{jsonArray(ids)}, args...)...); err != nil {
 				return nil, fmt.Errorf("sqlite: search: %w", err)
 			}
-			sort.Slice(rows, func(i, j int) bool { return rows[i].ExternalID < rows[j].ExternalID })
-			return decodeRows(rows[:min(len(rows), store.EffectiveLimit(q.Limit))])
+			return decodeRows(sqlshared.Ranked(rows, store.EffectiveLimit(q.Limit), row.externalID, nil))
 		}
 	}
 	query, args := searchQuery(q)
