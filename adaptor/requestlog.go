@@ -68,8 +68,11 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		var query []string
 		masked := false
 		loggedQuery := func() []string {
-			if q, ok := c.Get(lookupQueryKey).(rawObject); ok && !masked {
-				query, masked = maskedQuery(q), true
+			if !masked {
+				if q, ok := c.Get(lookupQueryKey).(rawObject); ok {
+					query = maskedQuery(q)
+				}
+				masked = true
 			}
 			return query
 		}
