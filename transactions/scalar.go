@@ -88,20 +88,22 @@ func ParseScalar(v any) (Scalar, error) {
 // formatNumber rewrites a JSON number literal in plain decimal notation, exactly: no exponent,
 // no trailing fractional zeros, no leading zeros ("1.50e2" → "150", "19.990" → "19.99").
 func formatNumber(lit string) (string, error) {
-	bad := fmt.Errorf("%q is not a number", lit)
+	if lit != "" && allDigits(lit) && (lit[0] != '0' || lit == "0") {
+		return lit, nil // already plain: the common case of a count or an id
+	}
 	s := lit
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	mant, expPart, hasExp := strings.Cut(strings.ToLower(s), "e")
 	intPart, frac, _ := strings.Cut(mant, ".")
 	if intPart == "" || !allDigits(intPart) || !allDigits(frac) {
-		return "", bad
+		return "", notANumber(lit)
 	}
 	exp := 0
 	if hasExp {
 		n, err := parseExponent(expPart)
 		if err != nil {
-			return "", bad
+			return "", notANumber(lit)
 		}
 		exp = n
 	}
@@ -127,6 +129,8 @@ func formatNumber(lit string) (string, error) {
 	}
 	return out, nil
 }
+
+func notANumber(lit string) error { return fmt.Errorf("%q is not a number", lit) }
 
 // maxExponent bounds exponents so that "1e999999999" cannot allocate a gigabyte of zeros.
 const maxExponent = 400

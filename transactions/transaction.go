@@ -90,12 +90,12 @@ func FromValue(v any) (Transaction, error) {
 	if !ok {
 		return Transaction{}, &FieldError{Field: "type", Msg: fmt.Sprintf("unknown transaction type %s; want one of %s", quoted(obj["type"]), typeList())}
 	}
-	out, err := render(obj, sch, "")
+	out, err := render(obj, sch)
 	if err != nil {
 		return Transaction{}, err
 	}
 	date := sortDate(out, typ)
-	wire, err := json.Marshal(out)
+	wire, err := appendWire(nil, out)
 	if err != nil {
 		return Transaction{}, &FieldError{Msg: err.Error()}
 	}
@@ -119,8 +119,9 @@ func Newest(ts []Transaction, max int) []Transaction {
 }
 
 // render validates obj against sch and returns its wire form: strings, lists of strings, and
-// nested objects only where sch allows them. Absent values (null, "") are dropped.
-func render(obj map[string]any, sch *schema, path string) (map[string]any, error) {
+// nested objects only where sch allows them. Absent values (null, "") are dropped. Error paths
+// are relative to obj; callers rendering a nested object put them under its own (under).
+func render(obj map[string]any, sch *schema) (map[string]any, error) {
 	out := make(map[string]any, len(obj))
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -128,7 +129,7 @@ func render(obj map[string]any, sch *schema, path string) (map[string]any, error
 	}
 	sort.Strings(keys) // report the first bad field deterministically
 	for _, k := range keys {
-		v, p := obj[k], join(path, k)
+		v, p := obj[k], k
 		if v == nil {
 			continue
 		}
@@ -177,9 +178,9 @@ func render(obj map[string]any, sch *schema, path string) (map[string]any, error
 			if !ok {
 				return nil, &FieldError{Field: p, Msg: "want an object, got " + jsonType(v)}
 			}
-			r, err := render(m, sch.nested[k], p)
+			r, err := render(m, sch.nested[k])
 			if err != nil {
-				return nil, err
+				return nil, under(err, p)
 			}
 			if len(r) > 0 {
 				out[k] = r
@@ -191,14 +192,13 @@ func render(obj map[string]any, sch *schema, path string) (map[string]any, error
 			}
 			objs := make([]map[string]any, 0, len(list))
 			for i, item := range list {
-				ip := fmt.Sprintf("%s[%d]", p, i)
 				m, ok := item.(map[string]any)
 				if !ok {
-					return nil, &FieldError{Field: ip, Msg: "want an object, got " + jsonType(item)}
+					return nil, &FieldError{Field: fmt.Sprintf("%s[%d]", p, i), Msg: "want an object, got " + jsonType(item)}
 				}
-				r, err := render(m, sch.nested[k], ip)
+				r, err := render(m, sch.nested[k])
 				if err != nil {
-					return nil, err
+					return nil, under(err, fmt.Sprintf("%s[%d]", p, i))
 				}
 				objs = append(objs, r)
 			}
@@ -209,7 +209,7 @@ func render(obj map[string]any, sch *schema, path string) (map[string]any, error
 	}
 	for _, k := range sch.required {
 		if _, ok := out[k]; !ok {
-			return nil, &FieldError{Field: join(path, k), Msg: "required"}
+			return nil, &FieldError{Field: k, Msg: "required"}
 		}
 	}
 	return out, nil
@@ -220,8 +220,10 @@ var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T
 
 // normaliseDate renders an ISO 8601 date as itself and a time as RFC 3339 in UTC.
 func normaliseDate(s string) (string, error) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Format(time.DateOnly), nil
+	if len(s) == len(time.DateOnly) { // nothing longer or shorter can parse as one
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return t.Format(time.DateOnly), nil
+		}
 	}
 	for _, layout := range dateLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -246,6 +248,14 @@ func sortDate(out map[string]any, typ Type) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// under puts a FieldError from rendering a nested object under the object's path.
+func under(err error, path string) error {
+	if fe, ok := err.(*FieldError); ok {
+		return &FieldError{Field: join(path, fe.Field), Msg: fe.Msg}
+	}
+	return err
 }
 
 func join(path, key string) string {
