@@ -10,8 +10,10 @@ import (
 	"iter"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -75,8 +77,16 @@ func ReadSeed(r io.Reader, name string) Records {
 	return readArray(r, name)
 }
 
+// rawRecord is one record as read from a seed file, before it is parsed: its bytes and place
+// (line in a .jsonl file, index in a .json array), or the error that ended the reading.
+type rawRecord struct {
+	raw         []byte
+	line, index int
+	err         error
+}
+
 func readLines(r io.Reader, name string) Records {
-	return func(yield func(Record, error) bool) {
+	return parseAll(name, func(yield func(rawRecord) bool) {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 		line := 0
@@ -86,46 +96,123 @@ func readLines(r io.Reader, name string) Records {
 			if len(raw) == 0 {
 				continue
 			}
-			r, err := parseRecord(raw)
-			if err != nil {
-				err = placed(err, name, line, line-1)
-			}
-			r.Place = placeText(name, line, line-1)
-			if !yield(r, err) {
+			if !yield(rawRecord{raw: bytes.Clone(raw), line: line, index: line - 1}) {
 				return
 			}
 		}
 		if err := sc.Err(); err != nil {
-			yield(Record{}, &RecordError{File: name, Line: line + 1, Msg: readError(err)})
+			yield(rawRecord{err: &RecordError{File: name, Line: line + 1, Msg: readError(err)}})
 		}
-	}
+	})
 }
 
 func readArray(r io.Reader, name string) Records {
-	return func(yield func(Record, error) bool) {
+	return parseAll(name, func(yield func(rawRecord) bool) {
 		dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
-		dec.UseNumber()
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-			yield(Record{}, &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"})
+			yield(rawRecord{err: &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"}})
 			return
 		}
 		for i := 0; dec.More(); i++ {
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				yield(Record{}, &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()})
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				yield(rawRecord{err: &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()}})
 				return
 			}
-			r, err := ParseRecord(v)
-			if err != nil {
-				err = placed(err, name, 0, i)
-			}
-			r.Place = placeText(name, 0, i)
-			if !yield(r, err) {
+			if !yield(rawRecord{raw: raw, index: i}) {
 				return
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			yield(Record{}, &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()})
+			yield(rawRecord{err: &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()}})
+		}
+	})
+}
+
+// parseBatch is how many records one parsing goroutine takes at a time.
+const parseBatch = 64
+
+// parseAll parses what read yields on every core — decoding and validating a record costs far
+// more than reading it — and yields the records in the order read. At most a few batches per
+// core are in flight, so memory stays flat; stopping early stops the reading and parsing.
+func parseAll(name string, read func(yield func(rawRecord) bool)) Records {
+	parse := func(in rawRecord) (Record, error) {
+		if in.err != nil {
+			return Record{}, in.err
+		}
+		r, err := parseRecord(in.raw)
+		if err != nil {
+			err = placed(err, name, in.line, in.index)
+		}
+		r.Place = placeText(name, in.line, in.index)
+		return r, err
+	}
+	type batch struct {
+		in   []rawRecord
+		out  []Record
+		errs []error
+		done chan struct{}
+	}
+	return func(yield func(Record, error) bool) {
+		workers := runtime.GOMAXPROCS(0)
+		stop := make(chan struct{})
+		jobs := make(chan *batch)
+		ordered := make(chan *batch, 2*workers) // batches in reading order, parsed or not
+		var wg sync.WaitGroup
+		defer func() { close(stop); wg.Wait() }()
+		for range workers {
+			wg.Go(func() {
+				for {
+					select {
+					case b, ok := <-jobs:
+						if !ok {
+							return
+						}
+						for i, in := range b.in {
+							b.out[i], b.errs[i] = parse(in)
+						}
+						close(b.done)
+					case <-stop:
+						return
+					}
+				}
+			})
+		}
+		// The reader does not count in wg: it may be blocked reading standard input, and it
+		// stops at its next record once stop is closed.
+		go func() {
+			defer close(ordered)
+			defer close(jobs)
+			var cur []rawRecord
+			send := func() bool {
+				b := &batch{in: cur, out: make([]Record, len(cur)), errs: make([]error, len(cur)), done: make(chan struct{})}
+				cur = nil
+				for _, ch := range []chan *batch{ordered, jobs} {
+					select {
+					case ch <- b:
+					case <-stop:
+						return false
+					}
+				}
+				return true
+			}
+			read(func(in rawRecord) bool {
+				if cur = append(cur, in); len(cur) < parseBatch {
+					return true
+				}
+				return send()
+			})
+			if len(cur) > 0 {
+				send()
+			}
+		}()
+		for b := range ordered {
+			<-b.done
+			for i := range b.out {
+				if !yield(b.out[i], b.errs[i]) {
+					return
+				}
+			}
 		}
 	}
 }

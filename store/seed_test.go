@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
@@ -133,5 +136,74 @@ func TestSeedJSONRoundTrip(t *testing.T) {
 	}
 	if store.Fingerprint(&first[0]) != store.Fingerprint(&second[0]) {
 		t.Errorf("round trip changed the customer:\n%s\nreads back as\n%s", out, store.SeedJSON(&second[0]))
+	}
+}
+
+// TestParsedInOrder reads a seed long enough to be parsed by several goroutines, in both
+// formats, with bad records among good ones and blank lines: every record comes out in file
+// order with its own place, and stopping early leaves no goroutine behind.
+func TestParsedInOrder(t *testing.T) {
+	const n = 1000
+	bad := map[int]bool{3: true, 64: true, 65: true, 500: true, n - 1: true}
+	var lines, array strings.Builder
+	array.WriteString("[")
+	lineOf := make([]int, n) // 1-based line of record i in the .jsonl form
+	line := 0
+	for i := range n {
+		line++
+		lineOf[i] = line
+		rec := fmt.Sprintf(`{"externalCustomerId":"C-%d","name":"N %d"}`, i, i)
+		if bad[i] {
+			rec = fmt.Sprintf(`{"externalCustomerId":"C-%d","emails":{}}`, i)
+		}
+		lines.WriteString(rec + "\n")
+		if i%100 == 0 {
+			lines.WriteString("\n")
+			line++
+		}
+		if i > 0 {
+			array.WriteString(",")
+		}
+		array.WriteString(rec)
+	}
+	array.WriteString("]")
+	for _, f := range []struct{ name, in string }{{"p.jsonl", lines.String()}, {"p.json", array.String()}} {
+		i := 0
+		for rec, err := range store.ReadSeed(strings.NewReader(f.in), f.name) {
+			if bad[i] != (err != nil) {
+				t.Fatalf("%s: record %d: err = %v", f.name, i, err)
+			}
+			var re *store.RecordError
+			want := store.RecordError{Line: lineOf[i], Index: lineOf[i] - 1}
+			if f.name == "p.json" {
+				want = store.RecordError{Index: i}
+			}
+			if err != nil && (!errors.As(err, &re) || re.Line != want.Line || re.Index != want.Index) {
+				t.Fatalf("%s: record %d: error %v names the wrong record", f.name, i, err)
+			}
+			if err == nil && (rec.Customer.ExternalID != fmt.Sprintf("C-%d", i) || !strings.HasPrefix(rec.Place, f.name)) {
+				t.Fatalf("%s: record %d is %s at %s", f.name, i, rec.Customer.ExternalID, rec.Place)
+			}
+			i++
+		}
+		if i != n {
+			t.Fatalf("%s: %d records, want %d", f.name, i, n)
+		}
+	}
+	before := runtime.NumGoroutine()
+	for range 20 {
+		k := 0
+		for range store.ReadSeed(strings.NewReader(lines.String()), "p.jsonl") {
+			if k++; k == 70 {
+				break
+			}
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > before {
+		t.Fatalf("%d goroutines after stopping early, %d before", g, before)
 	}
 }
