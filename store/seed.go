@@ -10,11 +10,10 @@ import (
 	"iter"
 	"maps"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -129,89 +128,28 @@ func readArray(r io.Reader, name string) Records {
 	})
 }
 
-// parseBatch is how many records one parsing goroutine takes at a time.
-const parseBatch = 64
-
 // parseAll parses what read yields on every core — decoding and validating a record costs far
-// more than reading it — and yields the records in the order read. At most a few batches per
-// core are in flight, so memory stays flat; stopping early stops the reading and parsing.
-func parseAll(name string, read func(yield func(rawRecord) bool)) Records {
-	parse := func(in rawRecord) (Record, error) {
+// more than reading it — and yields the records in the order read.
+func parseAll(name string, read iter.Seq[rawRecord]) Records {
+	type parsed struct {
+		r   Record
+		err error
+	}
+	all := ordered.Map(read, func(in rawRecord) parsed {
 		if in.err != nil {
-			return Record{}, in.err
+			return parsed{err: in.err}
 		}
 		r, err := parseRecord(in.raw)
 		if err != nil {
 			err = placed(err, name, in.line, in.index)
 		}
 		r.Place = placeText(name, in.line, in.index)
-		return r, err
-	}
-	type batch struct {
-		in   []rawRecord
-		out  []Record
-		errs []error
-		done chan struct{}
-	}
+		return parsed{r, err}
+	})
 	return func(yield func(Record, error) bool) {
-		workers := runtime.GOMAXPROCS(0)
-		stop := make(chan struct{})
-		jobs := make(chan *batch)
-		ordered := make(chan *batch, 2*workers) // batches in reading order, parsed or not
-		var wg sync.WaitGroup
-		defer func() { close(stop); wg.Wait() }()
-		for range workers {
-			wg.Go(func() {
-				for {
-					select {
-					case b, ok := <-jobs:
-						if !ok {
-							return
-						}
-						for i, in := range b.in {
-							b.out[i], b.errs[i] = parse(in)
-						}
-						close(b.done)
-					case <-stop:
-						return
-					}
-				}
-			})
-		}
-		// The reader does not count in wg: it may be blocked reading standard input, and it
-		// stops at its next record once stop is closed.
-		go func() {
-			defer close(ordered)
-			defer close(jobs)
-			var cur []rawRecord
-			send := func() bool {
-				b := &batch{in: cur, out: make([]Record, len(cur)), errs: make([]error, len(cur)), done: make(chan struct{})}
-				cur = nil
-				for _, ch := range []chan *batch{ordered, jobs} {
-					select {
-					case ch <- b:
-					case <-stop:
-						return false
-					}
-				}
-				return true
-			}
-			read(func(in rawRecord) bool {
-				if cur = append(cur, in); len(cur) < parseBatch {
-					return true
-				}
-				return send()
-			})
-			if len(cur) > 0 {
-				send()
-			}
-		}()
-		for b := range ordered {
-			<-b.done
-			for i := range b.out {
-				if !yield(b.out[i], b.errs[i]) {
-					return
-				}
+		for p := range all {
+			if !yield(p.r, p.err) {
+				return
 			}
 		}
 	}

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
@@ -18,14 +20,13 @@ const maxLoadErrors = 20
 
 // loadSQL are the statements of a Load, prepared once per Load as the fields of a loader.
 var loadSQL = struct {
-	seenTable, find, add, update, remember, firstPlace, unnamed string
+	seenTable, find, update, remember, firstPlace, unnamed, state string
 	// insert are the batched INSERTs of index rows and transactions, by kind: the statement
 	// head and its number of columns.
 	insert         map[string]batched
 	dropByCustomer []string
 }{
 	find:   "SELECT id, fingerprint FROM customers WHERE external_id = ?",
-	add:    "INSERT INTO customers (external_id, name, address, details, fingerprint) VALUES (?, ?, ?, ?, ?)",
 	update: "UPDATE customers SET name = ?, address = ?, details = ?, fingerprint = ? WHERE id = ?",
 	// load_seen holds the external ids this Load has named, with where: duplicates are found
 	// there, and so are the customers a replacing Load removes.
@@ -33,13 +34,17 @@ var loadSQL = struct {
 	remember:   "INSERT OR IGNORE INTO temp.load_seen (external_id, place) VALUES (?, ?)",
 	firstPlace: "SELECT place FROM temp.load_seen WHERE external_id = ?",
 	unnamed:    "SELECT id FROM customers WHERE external_id NOT IN (SELECT external_id FROM temp.load_seen)",
+	// state is the highest customer id, and whether there is any customer at all.
+	state: "SELECT COALESCE(MAX(id), 0), COUNT(*) > 0 FROM (SELECT id FROM customers ORDER BY id DESC LIMIT 1)",
 	insert: map[string]batched{
-		"email": {"INSERT OR IGNORE INTO customer_emails (email, customer_id) VALUES ", 2},
-		"phone": {"INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES ", 2},
-		"word":  {"INSERT OR IGNORE INTO customer_name_words (word, customer_id) VALUES ", 2},
-		"attr":  {"INSERT OR IGNORE INTO customer_attributes (name, value, customer_id) VALUES ", 3},
-		"ident": {"INSERT OR IGNORE INTO transaction_identifiers (field, value, customer_id) VALUES ", 3},
-		"tx":    {"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES ", 5},
+		// New customers come with the ids the load gives them, so that they too are batched.
+		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
+		"email":    {"INSERT OR IGNORE INTO customer_emails (email, customer_id) VALUES ", 2},
+		"phone":    {"INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES ", 2},
+		"word":     {"INSERT OR IGNORE INTO customer_name_words (word, customer_id) VALUES ", 2},
+		"attr":     {"INSERT OR IGNORE INTO customer_attributes (name, value, customer_id) VALUES ", 3},
+		"ident":    {"INSERT OR IGNORE INTO transaction_identifiers (field, value, customer_id) VALUES ", 3},
+		"tx":       {"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES ", 5},
 	},
 	// Everything a customer has besides its customers row, by customer_id.
 	dropByCustomer: []string{
@@ -65,10 +70,14 @@ const dropCustomer = "DELETE FROM customers WHERE id = ?"
 type loader struct {
 	norm *store.Normalizer
 	tx   *sqlx.Tx
+	// nextID is the id the next new customer gets; empty says the store had no customer when
+	// the load began, so that no record needs looking up.
+	nextID int64
+	empty  bool
 
-	find, add, update, remember, firstPlace, dropRow *sqlx.Stmt
-	insert                                           map[string]*batcher
-	dropByCustomer                                   []*sqlx.Stmt
+	find, update, remember, firstPlace, dropRow *sqlx.Stmt
+	insert                                      map[string]*batcher
+	dropByCustomer                              []*sqlx.Stmt
 }
 
 // prepare prepares every statement of the loader inside its transaction.
@@ -79,7 +88,7 @@ func (l *loader) prepare(ctx context.Context) error {
 		errs = append(errs, err)
 		return st
 	}
-	l.find, l.add, l.update = prep(loadSQL.find), prep(loadSQL.add), prep(loadSQL.update)
+	l.find, l.update = prep(loadSQL.find), prep(loadSQL.update)
 	l.remember, l.firstPlace, l.dropRow = prep(loadSQL.remember), prep(loadSQL.firstPlace), prep(dropCustomer)
 	l.insert = make(map[string]*batcher, len(loadSQL.insert))
 	for name, b := range loadSQL.insert {
@@ -124,13 +133,19 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
 	l := &loader{norm: db.norm, tx: tx}
+	var stored bool
+	if err := tx.QueryRowxContext(ctx, loadSQL.state).Scan(&l.nextID, &stored); err != nil {
+		return stats, fmt.Errorf("sqlite: load: %w", err)
+	}
+	l.nextID, l.empty = l.nextID+1, !stored
 	if err := l.prepare(ctx); err != nil {
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
 	defer l.close()
 
 	var errs []error
-	for r, err := range records {
+	for p := range ordered.Map(pairs(records), l.prepareRecord) {
+		r, err := p.Record, p.err
 		if err == nil {
 			err = l.rememberRecord(ctx, r)
 		}
@@ -145,7 +160,7 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 		if len(errs) > 0 {
 			continue
 		}
-		if err := l.apply(ctx, r, &stats); err != nil {
+		if err := l.apply(ctx, p, &stats); err != nil {
 			return store.LoadStats{}, fmt.Errorf("sqlite: load customer %s: %w", r.Customer.ExternalID, err)
 		}
 	}
@@ -172,7 +187,7 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 
 // close releases the prepared statements; closing twice is harmless.
 func (l *loader) close() {
-	for _, st := range append([]*sqlx.Stmt{l.find, l.add, l.update, l.remember, l.firstPlace, l.dropRow}, l.dropByCustomer...) {
+	for _, st := range append([]*sqlx.Stmt{l.find, l.update, l.remember, l.firstPlace, l.dropRow}, l.dropByCustomer...) {
 		if st != nil {
 			st.Close()
 		}
@@ -198,18 +213,62 @@ func (l *loader) rememberRecord(ctx context.Context, r store.Record) error {
 	return store.DuplicateError(r, first)
 }
 
+// record is one record of a load and its error, as records yields them.
+type record struct {
+	store.Record
+	err error
+}
+
+// pairs turns records into a sequence of single values.
+func pairs(records store.Records) iter.Seq[record] {
+	return func(yield func(record) bool) {
+		for r, err := range records {
+			if !yield(record{r, err}) {
+				return
+			}
+		}
+	}
+}
+
+// prepared is a record with what writing it takes besides the database — its keys, fingerprint
+// and details column, its transactions newest first — worked out on every core, ahead of the
+// one writer.
+type prepared struct {
+	record
+	keys store.Keys
+	fp   string
+	det  []byte
+}
+
+// prepareRecord works out what apply writes for r; it runs on many goroutines at once.
+func (l *loader) prepareRecord(r record) prepared {
+	p := prepared{record: r}
+	if r.err != nil || r.Deleted {
+		return p
+	}
+	c := &p.Customer
+	p.keys = l.norm.Keys(c)
+	c.Transactions = transactions.Newest(c.Transactions, -1)
+	p.fp = store.Fingerprint(c)
+	p.det = sqlshared.EncodeDetails(c)
+	return p
+}
+
 // apply writes one record: a tombstone removes its customer; a customer is added, changed, or
 // left alone when identical.
-func (l *loader) apply(ctx context.Context, r store.Record, stats *store.LoadStats) error {
-	c := &r.Customer
+func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) error {
+	c := &p.Customer
 	var id int64
 	var oldFP string
-	err := l.find.QueryRowxContext(ctx, c.ExternalID).Scan(&id, &oldFP)
-	stored := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+	stored := false
+	if !l.empty {
+		err := l.find.QueryRowxContext(ctx, c.ExternalID).Scan(&id, &oldFP)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		stored = err == nil
 	}
-	if r.Deleted {
+	if p.Deleted {
 		if !stored {
 			stats.Tombstone(c.ExternalID)
 			return nil
@@ -217,33 +276,27 @@ func (l *loader) apply(ctx context.Context, r store.Record, stats *store.LoadSta
 		stats.Deleted++
 		return l.remove(ctx, id)
 	}
-	keys := l.norm.Keys(c)
-	c.Transactions = transactions.Newest(c.Transactions, -1)
-	fp := store.Fingerprint(c)
-	det := sqlshared.EncodeDetails(c)
 	switch {
 	case !stored:
-		res, err := l.add.ExecContext(ctx, c.ExternalID, c.Name, c.Address, det, fp)
-		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		id = l.nextID
+		l.nextID++
+		if err := l.insert["customer"].add(ctx, id, c.ExternalID, c.Name, c.Address, p.det, p.fp); err != nil {
 			return err
 		}
 		stats.Added++
-	case oldFP == fp:
+	case oldFP == p.fp:
 		stats.Unchanged++
 		return nil
 	default:
 		if err := l.dropRows(ctx, id); err != nil {
 			return err
 		}
-		if _, err := l.update.ExecContext(ctx, c.Name, c.Address, det, fp, id); err != nil {
+		if _, err := l.update.ExecContext(ctx, c.Name, c.Address, p.det, p.fp, id); err != nil {
 			return err
 		}
 		stats.Changed++
 	}
-	if err := l.writeKeys(ctx, id, keys); err != nil {
+	if err := l.writeKeys(ctx, id, p.keys); err != nil {
 		return err
 	}
 	for seq, tx := range c.Transactions {

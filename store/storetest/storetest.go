@@ -66,6 +66,7 @@ func Run(t *testing.T, open Open) {
 		{"LoadAllOrNothing", loading(testLoadAllOrNothing)},
 		{"LoadDuplicate", loading(testLoadDuplicate)},
 		{"Tombstones", loading(testTombstones)},
+		{"AddAfterDeletes", loading(testAddAfterDeletes)},
 		{"TombstonesAllOrNothing", loading(testTombstonesAllOrNothing)},
 		{"Replace", loading(testReplace)},
 		{"ReplaceAllOrNothing", loading(testReplaceAllOrNothing)},
@@ -344,6 +345,37 @@ func testTombstones(t *testing.T, b store.Store, l store.Loader) {
 	c, err := b.Customer(ctx, "C-1001", 50)
 	if err != nil || len(c.Transactions) != 3 {
 		t.Errorf("C-1001 loaded again: %d transactions, %v", len(c.Transactions), err)
+	}
+}
+
+// testAddAfterDeletes removes the customer loaded last, then adds customers in a second load:
+// each new one is found by its own keys and answers with its own data, and no one else's
+// answers change.
+func testAddAfterDeletes(t *testing.T, b store.Store, l store.Loader) {
+	ctx := context.Background()
+	load(t, l, `{"externalCustomerId":"C-0999","deleted":true}`, store.LoadOptions{})
+	stats := load(t, l, `{"externalCustomerId":"C-2001","name":"Hedy Lamarr","emails":["hedy@example.com"],"transactions":[{"type":"ORDER","orderNumber":"2001"}]}
+{"externalCustomerId":"C-2002","name":"Alan Turing","emails":["alan@example.com"],"customAttributes":{"tier":"gold"}}`, store.LoadOptions{})
+	if want := (store.LoadStats{Read: 2, Added: 2}); !sameStats(stats, want) {
+		t.Errorf("second load: %+v, want %+v", stats, want)
+	}
+	for email, id := range map[string]string{"hedy@example.com": "C-2001", "alan@example.com": "C-2002", "ada@example.com": "C-1001"} {
+		cs, err := b.Link(ctx, store.Link{Emails: []string{email}, Limit: 25})
+		expect(t, "by "+email, cs, err, id)
+	}
+	cs, err := b.Search(ctx, store.Search{Identifiers: map[string]string{"orderNumber": "2001"}, Limit: 25})
+	expect(t, "by the new order number", cs, err, "C-2001")
+	cs, err = b.Search(ctx, store.Search{Attributes: map[string]string{"tier": "gold"}, Limit: 25})
+	expect(t, "by a shared attribute", cs, err, "C-1001 C-2002")
+	c, err := b.Customer(ctx, "C-2001", 50)
+	if err != nil || c.Name != "Hedy Lamarr" || len(c.Transactions) != 1 {
+		t.Errorf("C-2001 = %+v, %v", c, err)
+	}
+	assertGone(t, b, "C-0999")
+	cs, err = b.Search(ctx, store.Search{NameWords: []string{"a"}, Limit: 25})
+	expect(t, "everyone by a name word", cs, err, "C-1001 C-1002 C-1004 C-2002")
+	if c, err := b.Customer(ctx, "C-1001", 50); err != nil || c.Name != "Ada Lovelace" || len(c.Transactions) != 3 {
+		t.Errorf("C-1001 = %+v, %v", c, err)
 	}
 }
 
