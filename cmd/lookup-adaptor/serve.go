@@ -194,7 +194,9 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 		}
 		go func() { errc <- srv.Serve(ln) }()
 	}
-	log.Info("serving lookups", zap.String("path", cfg.Server.Path), zap.String("version", version))
+	gcPercent, memLimit := tuneGC(os.LookupEnv)
+	log.Info("serving lookups", zap.String("path", cfg.Server.Path), zap.String("version", version),
+		zap.Int("gc_percent", gcPercent), zap.Int64("memory_limit", memLimit))
 
 wait:
 	for {

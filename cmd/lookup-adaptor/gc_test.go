@@ -1,0 +1,25 @@
+package main
+
+import (
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+// TestTuneGC: serve's collector defaults apply only where the environment sets nothing.
+func TestTuneGC(t *testing.T) {
+	prevPercent, prevLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(prevPercent); debug.SetMemoryLimit(prevLimit) })
+
+	unset := func(string) (string, bool) { return "", false }
+	if p, l := tuneGC(unset); p != serveGCPercent || l != serveMemoryLimit {
+		t.Errorf("with nothing set: GOGC %d, limit %d; want %d, %d", p, l, serveGCPercent, serveMemoryLimit)
+	}
+
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(math.MaxInt64)
+	set := func(string) (string, bool) { return "x", true }
+	if p, l := tuneGC(set); p != 100 || l != math.MaxInt64 {
+		t.Errorf("with GOGC and GOMEMLIMIT set: GOGC %d, limit %d; want them untouched", p, l)
+	}
+}
