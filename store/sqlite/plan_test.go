@@ -31,8 +31,14 @@ func TestQueryPlansAreIndexSeeks(t *testing.T) {
 	}
 	var shapes []shape
 	add := func(name, q string, args []any) { shapes = append(shapes, shape{name, q, args}) }
-	add("link ids", linkIDs, []any{`["a@example.com"]`, `["+14155550123"]`})
-	add("link, many candidates", linkQuery, []any{`["a@example.com"]`, `["+14155550123"]`, 25})
+	for _, n := range [][2]int{{1, 0}, {0, 1}, {1, 1}, {3, 2}} {
+		var args []any
+		for i := range n[0] + n[1] {
+			args = append(args, fmt.Sprintf("v%d", i))
+		}
+		add(fmt.Sprintf("link ids, %d emails and %d phones", n[0], n[1]), linkIDs(n[0], n[1]), args)
+		add(fmt.Sprintf("link, %d emails and %d phones, many candidates", n[0], n[1]), linkQuery(n[0], n[1]), append(args, 25))
+	}
 	add("customers by ids", byIDs, []any{"[1,2,3]"})
 	for _, q := range []store.Search{
 		{Email: "a@example.com"},
