@@ -190,7 +190,7 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 
 // txsColumn selects a customer's newest transactions (seq < $1) as one column in sqlshared's
 // form; seq is the rank newest first.
-const txsColumn = `(SELECT string_agg(t.type || chr(31) || t.sort_time::text || chr(31) || t.wire, chr(30) ORDER BY t.seq)
+const txsColumn = `(SELECT string_agg(t.seq::text || chr(31) || t.type || chr(31) || t.sort_time::text || chr(31) || t.wire, chr(30) ORDER BY t.seq)
 	   FROM transactions t WHERE t.customer_id = c.external_id AND t.seq < $1) AS txs`
 
 // customerQuery reads a customer and its newest transactions as one row.

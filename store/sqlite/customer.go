@@ -221,8 +221,8 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 }
 
 // txsColumn selects a customer's newest transactions (seq < ?) as one column in sqlshared's
-// form; seq is the rank newest first.
-const txsColumn = `(SELECT group_concat(t.type || char(31) || t.sort_time || char(31) || t.wire, char(30) ORDER BY t.seq)
+// form, in no guaranteed order (SplitTransactions orders them); seq is the rank newest first.
+const txsColumn = `(SELECT group_concat(t.seq || char(31) || t.type || char(31) || t.sort_time || char(31) || t.wire, char(30))
 	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs`
 
 // customerQuery reads a customer and its newest transactions as one row.

@@ -5,6 +5,7 @@
 package sqlshared
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -113,24 +114,41 @@ func DecodeDetails(b []byte, c *store.Customer) error {
 
 // The transactions column: a customer's transactions read in the same statement as the
 // customer (so that a concurrent load cannot mix two versions, and they cross the driver once),
-// newest first, each "type US sort_time US wire" and joined by RS — JSON text never holds a raw
-// control character, so neither separator can occur inside one. sort_time is Unix
-// microseconds. SQLite builds it with group_concat, PostgreSQL with string_agg.
+// each "seq US type US sort_time US wire" and joined by RS — JSON text never holds a raw
+// control character, so neither separator can occur inside one. seq is the rank newest first
+// and sort_time Unix microseconds. SQLite builds it with group_concat, PostgreSQL with
+// string_agg. The items may come in any order: SQLite's group_concat keeps one only with an
+// ORDER BY, which costs it a sort into a temporary table on every lookup, so the order is put
+// right here instead, where it is almost always right already.
 
-// SplitTransactions parses a transactions column; "" is none.
+// SplitTransactions parses a transactions column, newest first; "" is none.
 func SplitTransactions(s string) ([]transactions.Transaction, error) {
 	if s == "" {
 		return nil, nil
 	}
-	out := make([]transactions.Transaction, 0, strings.Count(s, "\x1e")+1)
-	for _, item := range strings.Split(s, "\x1e") {
-		typ, rest, ok1 := strings.Cut(item, "\x1f")
-		sortTime, wire, ok2 := strings.Cut(rest, "\x1f")
-		micros, err := strconv.ParseInt(sortTime, 10, 64)
-		if !ok1 || !ok2 || err != nil {
+	type ranked struct {
+		seq int64
+		tx  transactions.Transaction
+	}
+	items := make([]ranked, 0, strings.Count(s, "\x1e")+1)
+	for item := range strings.SplitSeq(s, "\x1e") {
+		seqText, rest, ok1 := strings.Cut(item, "\x1f")
+		typ, rest, ok2 := strings.Cut(rest, "\x1f")
+		sortTime, wire, ok3 := strings.Cut(rest, "\x1f")
+		seq, err1 := strconv.ParseInt(seqText, 10, 64)
+		micros, err2 := strconv.ParseInt(sortTime, 10, 64)
+		if !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil {
 			return nil, errors.New("malformed transaction row")
 		}
-		out = append(out, transactions.Load(transactions.Type(typ), time.UnixMicro(micros).UTC(), []byte(wire)))
+		items = append(items, ranked{seq, transactions.Load(transactions.Type(typ), time.UnixMicro(micros).UTC(), []byte(wire))})
+	}
+	bySeq := func(a, b ranked) int { return cmp.Compare(a.seq, b.seq) }
+	if !slices.IsSortedFunc(items, bySeq) {
+		slices.SortFunc(items, bySeq)
+	}
+	out := make([]transactions.Transaction, len(items))
+	for i, it := range items {
+		out[i] = it.tx
 	}
 	return out, nil
 }

@@ -49,3 +49,32 @@ func FuzzDecodeDetails(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitTransactionsOrdersBySeq: the column's items may come in any order, and come back
+// newest first by seq; a malformed item is an error.
+func TestSplitTransactionsOrdersBySeq(t *testing.T) {
+	item := func(seq, n string) string {
+		return seq + "\x1fORDER\x1f1790000000000000\x1f{\"orderNumber\":\"" + n + "\",\"type\":\"ORDER\"}"
+	}
+	for _, col := range []string{
+		item("0", "a") + "\x1e" + item("1", "b") + "\x1e" + item("2", "c") + "\x1e" + item("10", "d"),
+		item("10", "d") + "\x1e" + item("2", "c") + "\x1e" + item("0", "a") + "\x1e" + item("1", "b"),
+	} {
+		txs, err := SplitTransactions(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, tx := range txs {
+			got += tx.Identifiers()[0][1]
+		}
+		if got != "abcd" {
+			t.Errorf("order %q, want abcd", got)
+		}
+	}
+	for _, bad := range []string{"ORDER\x1f1\x1f{}", "x\x1fORDER\x1f1\x1f{}", "0\x1fORDER\x1fsoon\x1f{}", "0\x1fORDER"} {
+		if _, err := SplitTransactions(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
