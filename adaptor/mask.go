@@ -55,6 +55,9 @@ func loggedStrings(raw json.RawMessage) []string {
 	if s, ok := plainString(bytes.TrimSpace(raw)); ok {
 		return []string{s}
 	}
+	if values, ok := plainStrings(raw, maxLoggedValues); ok {
+		return values
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if len(raw) > 0 && raw[0] != '[' {
 		if s, ok := decodeString(dec); ok {

@@ -190,6 +190,9 @@ func queryList(query rawObject, key string, max int) ([]string, error) {
 	if !query.has(key) {
 		return nil, nil
 	}
+	if out, ok := plainStrings(query[key], max); ok {
+		return out, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(query[key]))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 		return nil, invalid(queryAttr(key), "must be an array of strings")
@@ -219,6 +222,39 @@ func plainString(t []byte) (s string, ok bool) {
 		return "", false
 	}
 	return string(body), true
+}
+
+// plainStrings reads the common case of a JSON array of at most max plain strings (see
+// plainString) without a decoder; ok is false for anything else, a longer array included. An
+// empty array is nil. raw is one JSON value, already known to be valid.
+func plainStrings(raw []byte, max int) (out []string, ok bool) {
+	t := bytes.TrimSpace(raw)
+	if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' {
+		return nil, false
+	}
+	rest := bytes.TrimSpace(t[1 : len(t)-1])
+	for len(rest) > 0 {
+		if len(out) == max || rest[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(rest[1:], '"') + 2 // just past the closing quote, if unescaped
+		if end < 2 {
+			return nil, false
+		}
+		s, ok := plainString(rest[:end])
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+		rest = bytes.TrimSpace(rest[end:])
+		if len(rest) > 0 {
+			if rest[0] != ',' {
+				return nil, false
+			}
+			rest = bytes.TrimSpace(rest[1:])
+		}
+	}
+	return out, true
 }
 
 // decodeString decodes the next value of dec, which must be a JSON string (not null).
