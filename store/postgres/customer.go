@@ -19,18 +19,18 @@ import (
 
 // row is one customers row as the queries select it, with its transactions when asked.
 type row struct {
-	ExternalID string         `db:"external_id"`
-	Name       string         `db:"name"`
-	Address    string         `db:"address"`
-	Details    []byte         `db:"details"`
-	Txs        sql.NullString `db:"txs"`
+	ExternalID string `db:"external_id"`
+	Name       string `db:"name"`
+	Address    string `db:"address"`
+	Details    []byte `db:"details"`
+	Txs        []byte `db:"txs"`
 }
 
 // externalID is the row's key in the order lookups answer in.
 func (r row) externalID() string { return r.ExternalID }
 
 func (r *row) customer() (store.Customer, error) {
-	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
+	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs)
 }
 
 func decodeRows(rows []row) ([]store.Customer, error) {

@@ -28,7 +28,7 @@ type row struct {
 func (r row) externalID() string { return r.ExternalID }
 
 func (r row) customer() (store.Customer, error) {
-	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, "")
+	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, nil)
 }
 
 const customerColumns = "c.id, c.external_id, c.name, c.address, c.details"
@@ -234,12 +234,12 @@ const exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM cust
 // fullRow is a customers row with its transactions column.
 type fullRow struct {
 	row
-	Txs sql.NullString `db:"txs"`
+	Txs []byte `db:"txs"`
 }
 
 // customer decodes the row and its transactions.
 func (r *fullRow) customer() (store.Customer, error) {
-	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs.String)
+	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs)
 }
 
 // Customer implements store.Store.

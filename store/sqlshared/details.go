@@ -5,13 +5,12 @@
 package sqlshared
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -121,26 +120,28 @@ func DecodeDetails(b []byte, c *store.Customer) error {
 // ORDER BY, which costs it a sort into a temporary table on every lookup, so the order is put
 // right here instead, where it is almost always right already.
 
-// SplitTransactions parses a transactions column, newest first; "" is none.
-func SplitTransactions(s string) ([]transactions.Transaction, error) {
-	if s == "" {
+// SplitTransactions parses a transactions column, newest first; empty is none. The wire forms
+// are slices of b, which the transactions keep: b must not change afterwards.
+func SplitTransactions(b []byte) ([]transactions.Transaction, error) {
+	if len(b) == 0 {
 		return nil, nil
 	}
 	type ranked struct {
 		seq int64
 		tx  transactions.Transaction
 	}
-	items := make([]ranked, 0, strings.Count(s, "\x1e")+1)
-	for item := range strings.SplitSeq(s, "\x1e") {
-		seqText, rest, ok1 := strings.Cut(item, "\x1f")
-		typ, rest, ok2 := strings.Cut(rest, "\x1f")
-		sortTime, wire, ok3 := strings.Cut(rest, "\x1f")
-		seq, err1 := strconv.ParseInt(seqText, 10, 64)
-		micros, err2 := strconv.ParseInt(sortTime, 10, 64)
-		if !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil {
+	items := make([]ranked, 0, bytes.Count(b, []byte{0x1e})+1)
+	for item := range bytes.SplitSeq(b, []byte{0x1e}) {
+		seqText, rest, ok1 := bytes.Cut(item, []byte{0x1f})
+		typ, rest, ok2 := bytes.Cut(rest, []byte{0x1f})
+		sortTime, wire, ok3 := bytes.Cut(rest, []byte{0x1f})
+		seq, ok4 := parseInt(seqText)
+		micros, ok5 := parseInt(sortTime)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 			return nil, errors.New("malformed transaction row")
 		}
-		items = append(items, ranked{seq, transactions.Load(transactions.Type(typ), time.UnixMicro(micros).UTC(), []byte(wire))})
+		tx := transactions.Load(typeOf(typ), time.UnixMicro(micros).UTC(), wire[:len(wire):len(wire)])
+		items = append(items, ranked{seq, tx})
 	}
 	bySeq := func(a, b ranked) int { return cmp.Compare(a.seq, b.seq) }
 	if !slices.IsSortedFunc(items, bySeq) {
@@ -153,8 +154,40 @@ func SplitTransactions(s string) ([]transactions.Transaction, error) {
 	return out, nil
 }
 
+// typeOf is the transaction type named b, without allocating for the five known ones.
+func typeOf(b []byte) transactions.Type {
+	for _, t := range transactions.Types {
+		if string(b) == string(t) {
+			return t
+		}
+	}
+	return transactions.Type(b)
+}
+
+// parseInt reads a decimal integer, optionally negative, as the databases render one.
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // Customer is a customer read back from its columns.
-func Customer(externalID, name, address string, details []byte, txs string) (store.Customer, error) {
+func Customer(externalID, name, address string, details, txs []byte) (store.Customer, error) {
 	c := store.Customer{ExternalID: externalID, Name: name, Address: address}
 	if err := DecodeDetails(details, &c); err != nil {
 		return c, fmt.Errorf("customer %s details: %w", externalID, err)

@@ -3,6 +3,7 @@ package sqlshared
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
@@ -60,7 +61,7 @@ func TestSplitTransactionsOrdersBySeq(t *testing.T) {
 		item("0", "a") + "\x1e" + item("1", "b") + "\x1e" + item("2", "c") + "\x1e" + item("10", "d"),
 		item("10", "d") + "\x1e" + item("2", "c") + "\x1e" + item("0", "a") + "\x1e" + item("1", "b"),
 	} {
-		txs, err := SplitTransactions(col)
+		txs, err := SplitTransactions([]byte(col))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,8 +73,12 @@ func TestSplitTransactionsOrdersBySeq(t *testing.T) {
 			t.Errorf("order %q, want abcd", got)
 		}
 	}
-	for _, bad := range []string{"ORDER\x1f1\x1f{}", "x\x1fORDER\x1f1\x1f{}", "0\x1fORDER\x1fsoon\x1f{}", "0\x1fORDER"} {
-		if _, err := SplitTransactions(bad); err == nil {
+	undated, err := SplitTransactions([]byte("0\x1fGENERIC\x1f-62135596800000000\x1f{}"))
+	if err != nil || len(undated) != 1 || !undated[0].Date().Equal(time.Time{}) || undated[0].Type() != transactions.Generic {
+		t.Errorf("an undated GENERIC: %+v, %v", undated, err)
+	}
+	for _, bad := range []string{"ORDER\x1f1\x1f{}", "x\x1fORDER\x1f1\x1f{}", "0\x1fORDER\x1fsoon\x1f{}", "0\x1fORDER", "-\x1fORDER\x1f1\x1f{}", "0\x1fORDER\x1f1234567890123456789\x1f{}"} {
+		if _, err := SplitTransactions([]byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
