@@ -68,7 +68,8 @@ const maxLine = 16 << 20
 
 // ReadSeed streams the customers of a seed file (docs/data.md) from r. name decides the format —
 // ".jsonl" is one customer per line, anything else a JSON array — and names the file in errors.
-// Memory stays flat however large the file: one record is held at a time.
+// Records are parsed on every core and yielded in file order; memory stays flat however large
+// the file, with a few batches of records per core in flight.
 func ReadSeed(r io.Reader, name string) Records {
 	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
 		return readLines(r, name)
