@@ -64,9 +64,11 @@ const linkQuery = `SELECT ` + customerColumns + `
 // selectRows runs a query selecting customer rows, retried on a serialization failure.
 func (db *DB) selectRows(ctx context.Context, query string, args ...any) ([]row, error) {
 	var rows []row
-	err := retry(ctx, func() error {
-		rows = rows[:0]
-		return db.db.SelectContext(ctx, &rows, query, args...)
+	err := retry(ctx, func() (err error) {
+		rows, err = sqlshared.SelectAll(ctx, db.db, query, args, func(rs *sql.Rows, r *row) error {
+			return rs.Scan(&r.ExternalID, &r.Name, &r.Address, &r.Details)
+		})
+		return err
 	})
 	return rows, err
 }
@@ -78,7 +80,12 @@ func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) 
 	}
 	emails, phones := nonNil(q.Emails), nonNil(q.Phones)
 	var hits []sqlshared.LinkHit[string]
-	if err := retry(ctx, func() error { return db.db.SelectContext(ctx, &hits, linkIDs, emails, phones) }); err != nil {
+	if err := retry(ctx, func() (err error) {
+		hits, err = sqlshared.SelectAll(ctx, db.db, linkIDs, []any{emails, phones}, func(rs *sql.Rows, h *sqlshared.LinkHit[string]) error {
+			return rs.Scan(&h.ID, &h.Kind)
+		})
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("postgres: link: %w", err)
 	}
 	kinds := sqlshared.LinkKinds(hits)
@@ -163,8 +170,10 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 		conds := sqlshared.SearchConds(q)
 		var ids []string
 		driver := rebind(conds[0].Driver() + " LIMIT ?")
-		if err := retry(ctx, func() error {
-			return db.db.SelectContext(ctx, &ids, driver, append(conds[0].Args, sqlshared.MaxCandidates+1)...)
+		if err := retry(ctx, func() (err error) {
+			ids, err = sqlshared.SelectAll(ctx, db.db, driver, append(conds[0].Args, sqlshared.MaxCandidates+1),
+				func(rs *sql.Rows, id *string) error { return rs.Scan(id) })
+			return err
 		}); err != nil {
 			return nil, fmt.Errorf("postgres: search: %w", err)
 		}
@@ -202,7 +211,10 @@ const exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM cust
 // Customer implements store.Store.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	var r row
-	err := retry(ctx, func() error { return db.db.GetContext(ctx, &r, customerQuery, maxTransactions, externalID) })
+	err := retry(ctx, func() error {
+		return db.db.QueryRowContext(ctx, customerQuery, maxTransactions, externalID).
+			Scan(&r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Customer{}, fmt.Errorf("postgres: %w", store.ErrNotFound)
 	}

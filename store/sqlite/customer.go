@@ -48,28 +48,9 @@ func (db *file) selectCustomers(ctx context.Context, query string, args ...any) 
 
 // selectRows runs a query selecting customerColumns.
 func (db *file) selectRows(ctx context.Context, query string, args ...any) ([]row, error) {
-	return selectAll(ctx, db, query, args, func(rs *sql.Rows, r *row) error {
+	return sqlshared.SelectAll(ctx, db.r, query, args, func(rs *sql.Rows, r *row) error {
 		return rs.Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details)
 	})
-}
-
-// selectAll runs a query on the read pool and scans every row with scan. The lookups scan
-// field by field rather than through sqlx's reflection, which cost as much as a tenth of a lookup.
-func selectAll[T any](ctx context.Context, db *file, query string, args []any, scan func(*sql.Rows, *T) error) ([]T, error) {
-	rs, err := db.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var out []T
-	for rs.Next() {
-		var v T
-		if err := scan(rs, &v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rs.Err()
 }
 
 // jsonArray renders values for json_each.
@@ -117,7 +98,7 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 		args = append(args, v)
 	}
 	ids := linkIDs(len(q.Emails), len(q.Phones))
-	hits, err := selectAll(ctx, db, ids, args, func(rs *sql.Rows, h *sqlshared.LinkHit[int64]) error {
+	hits, err := sqlshared.SelectAll(ctx, db.r, ids, args, func(rs *sql.Rows, h *sqlshared.LinkHit[int64]) error {
 		return rs.Scan(&h.ID, &h.Kind)
 	})
 	if err != nil {
@@ -195,7 +176,7 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	}
 	if q.ExternalID == "" {
 		conds := sqlshared.SearchConds(q)
-		ids, err := selectAll(ctx, db, conds[0].Driver()+" LIMIT ?", append(conds[0].Args, sqlshared.MaxCandidates+1),
+		ids, err := sqlshared.SelectAll(ctx, db.r, conds[0].Driver()+" LIMIT ?", append(conds[0].Args, sqlshared.MaxCandidates+1),
 			func(rs *sql.Rows, id *int64) error { return rs.Scan(id) })
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: search: %w", err)
