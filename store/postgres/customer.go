@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -215,17 +214,7 @@ func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions i
 		return db.db.QueryRowContext(ctx, customerQuery, maxTransactions, externalID).
 			Scan(&r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
 	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Customer{}, fmt.Errorf("postgres: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Customer{}, fmt.Errorf("postgres: customer: %w", err)
-	}
-	c, err := r.customer()
-	if err != nil {
-		return c, fmt.Errorf("postgres: customer: %w", err)
-	}
-	return c, nil
+	return sqlshared.FoundCustomer("postgres", err, r.customer)
 }
 
 // Export implements store.Exporter, from one repeatable-read snapshot.

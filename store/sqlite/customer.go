@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -228,17 +227,7 @@ func (db *file) Customer(ctx context.Context, externalID string, maxTransactions
 	var r fullRow
 	err := db.r.QueryRowContext(ctx, customerQuery, maxTransactions, externalID).
 		Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Customer{}, fmt.Errorf("sqlite: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
-	}
-	c, err := r.customer()
-	if err != nil {
-		return c, fmt.Errorf("sqlite: customer: %w", err)
-	}
-	return c, nil
+	return sqlshared.FoundCustomer("sqlite", err, r.customer)
 }
 
 // export yields every customer from one read transaction, so that the view is consistent.

@@ -7,6 +7,7 @@ package sqlshared
 import (
 	"bytes"
 	"cmp"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -195,6 +196,23 @@ func Customer(externalID, name, address string, details, txs []byte) (store.Cust
 	var err error
 	if c.Transactions, err = SplitTransactions(txs); err != nil {
 		return c, fmt.Errorf("customer %s transactions: %w", externalID, err)
+	}
+	return c, nil
+}
+
+// FoundCustomer is a backend's answer to store.Store.Customer, given err from reading the
+// customer's row (sql.ErrNoRows when there is none) and decode to build it from the row;
+// backend names the errors.
+func FoundCustomer(backend string, err error, decode func() (store.Customer, error)) (store.Customer, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Customer{}, fmt.Errorf("%s: %w", backend, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Customer{}, fmt.Errorf("%s: customer: %w", backend, err)
+	}
+	c, err := decode()
+	if err != nil {
+		return c, fmt.Errorf("%s: customer: %w", backend, err)
 	}
 	return c, nil
 }
