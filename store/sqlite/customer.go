@@ -92,8 +92,11 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 	if len(q.Emails) == 0 && len(q.Phones) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(q.Emails)+len(q.Phones)+1)
-	for _, v := range slices.Concat(q.Emails, q.Phones) {
+	args := make([]any, 0, len(q.Emails)+len(q.Phones)+1) // room for linkQuery's limit
+	for _, v := range q.Emails {
+		args = append(args, v)
+	}
+	for _, v := range q.Phones {
 		args = append(args, v)
 	}
 	ids := linkIDs(len(q.Emails), len(q.Phones))

@@ -20,7 +20,7 @@ const maxLoadErrors = 20
 
 // loadSQL are the statements of a Load, prepared once per Load as the fields of a loader.
 var loadSQL = struct {
-	seenTable, find, update, remember, firstPlace, unnamed, state string
+	seenTable, find, update, remember, firstPlace, unnamed, maxID string
 	// insert are the batched INSERTs of index rows and transactions, by kind: the statement
 	// head and its number of columns.
 	insert         map[string]batched
@@ -34,8 +34,8 @@ var loadSQL = struct {
 	remember:   "INSERT OR IGNORE INTO temp.load_seen (external_id, place) VALUES (?, ?)",
 	firstPlace: "SELECT place FROM temp.load_seen WHERE external_id = ?",
 	unnamed:    "SELECT id FROM customers WHERE external_id NOT IN (SELECT external_id FROM temp.load_seen)",
-	// state is the highest customer id, and whether there is any customer at all.
-	state: "SELECT COALESCE(MAX(id), 0), COUNT(*) > 0 FROM (SELECT id FROM customers ORDER BY id DESC LIMIT 1)",
+	// maxID is the highest customer id, 0 when there is no customer (ids start at 1).
+	maxID: "SELECT COALESCE(MAX(id), 0) FROM customers",
 	insert: map[string]batched{
 		// New customers come with the ids the load gives them, so that they too are batched.
 		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
@@ -133,11 +133,11 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
 	l := &loader{norm: db.norm, tx: tx}
-	var stored bool
-	if err := tx.QueryRowxContext(ctx, loadSQL.state).Scan(&l.nextID, &stored); err != nil {
+	var maxID int64
+	if err := tx.QueryRowxContext(ctx, loadSQL.maxID).Scan(&maxID); err != nil {
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
-	l.nextID, l.empty = l.nextID+1, !stored
+	l.nextID, l.empty = maxID+1, maxID == 0
 	if err := l.prepare(ctx); err != nil {
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
