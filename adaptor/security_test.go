@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
@@ -295,32 +295,19 @@ func truncateText(s string) string {
 func TestLookupsAnsweredDuringAFlood(t *testing.T) {
 	h := start(t, adaptor.Options{})
 	worst := worstRefused(t)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if status, _ := h.sendRaw(t, worst); status != http.StatusUnauthorized {
-					t.Errorf("flood request got %d", status)
-					return
-				}
-			}
-		}()
-	}
+	stop := goroutines.Repeat(4, func() bool {
+		if status, _ := h.sendRaw(t, worst); status != http.StatusUnauthorized {
+			t.Errorf("flood request got %d", status)
+			return false
+		}
+		return true
+	})
 	for i := 0; i < 50; i++ {
 		if status, body := h.sendRaw(t, signedRaw(t, adaBody, nil)); status != http.StatusOK || !strings.Contains(body, "C-1001") {
 			t.Errorf("lookup during the flood: %d %s", status, truncateText(body))
 		}
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	// The flood's log lines were rate-limited, and what was left out was counted.
 	if n := h.logs.FilterMessage("request").Len(); n > 200+50 {
 		t.Errorf("%d request lines logged during the flood", n)

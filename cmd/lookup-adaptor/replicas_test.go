@@ -10,12 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 )
@@ -134,26 +134,14 @@ http {
 	// A load through nginx; replica 0 gets SIGTERM in the middle of it.
 	var sent, failed atomic.Int64
 	var firstFailure atomic.Value
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				sent.Add(1)
-				if status, body := detailed(t, lb); status != http.StatusOK {
-					failed.Add(1)
-					firstFailure.CompareAndSwap(nil, fmt.Sprintf("%d %s", status, body))
-				}
-			}
-		}()
-	}
+	stop := goroutines.Repeat(8, func() bool {
+		sent.Add(1)
+		if status, body := detailed(t, lb); status != http.StatusOK {
+			failed.Add(1)
+			firstFailure.CompareAndSwap(nil, fmt.Sprintf("%d %s", status, body))
+		}
+		return true
+	})
 	time.Sleep(time.Second)
 	if err := replicas[0].cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -162,8 +150,7 @@ http {
 		t.Errorf("replica 0 after SIGTERM: %v\n%s", err, replicas[0].log.String())
 	}
 	time.Sleep(time.Second)
-	close(stop)
-	wg.Wait()
+	stop()
 	if n := failed.Load(); n > 0 || sent.Load() < 100 {
 		t.Errorf("%d of %d lookups failed across the SIGTERM (first: %v)", n, sent.Load(), firstFailure.Load())
 	}

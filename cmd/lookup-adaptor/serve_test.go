@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
@@ -144,39 +144,27 @@ func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
 	defer cancel()
 	cfg, _ := startServe(t, ctx)
 	body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
-	stop := make(chan struct{})
 	failures := make(chan string, 100)
-	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
-				if err != nil {
-					failures <- err.Error()
-					return
-				}
-				req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
-				req.Header = sr.Header
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					failures <- err.Error()
-					return
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					failures <- resp.Status
-					return
-				}
-			}
-		}()
-	}
+	stop := goroutines.Repeat(4, func() bool {
+		sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
+		if err != nil {
+			failures <- err.Error()
+			return false
+		}
+		req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
+		req.Header = sr.Header
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			failures <- err.Error()
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			failures <- resp.Status
+			return false
+		}
+		return true
+	})
 	subset := writeFile(t, "subset.jsonl", `{"externalCustomerId":"C-1001","name":"Ada Lovelace"}`)
 	for i := 0; i < 3; i++ {
 		for _, args := range [][]string{
@@ -189,8 +177,7 @@ func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
 			}
 		}
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	close(failures)
 	for f := range failures {
 		t.Errorf("a lookup during the writes: %s", f)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
 )
 
@@ -53,13 +54,7 @@ func TestMapStopsEarly(t *testing.T) {
 			}
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if g := runtime.NumGoroutine(); g > before {
-		t.Fatalf("%d goroutines after stopping early, %d before", g, before)
-	}
+	goroutines.NoneLeft(t, before)
 	if r := read.Load(); r > int64(50*(100+64*(2*runtime.GOMAXPROCS(0)+3))) {
 		t.Fatalf("read %d values for 50 × 100 results: reading does not stop", r)
 	}

@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 )
@@ -100,30 +100,18 @@ func TestReplacedFileIsReopened(t *testing.T) {
 	db := served(t, path)
 
 	var failures, sawNew atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id, err := whoIsAda(db)
-				switch {
-				case err != nil || (id != "OLD" && id != "NEW"):
-					failures.Add(1)
-				case id == "NEW":
-					sawNew.Add(1)
-				case sawNew.Load() > 0: // OLD after NEW: a mix
-					failures.Add(1)
-				}
-			}
-		}()
-	}
+	stop := goroutines.Repeat(4, func() bool {
+		id, err := whoIsAda(db)
+		switch {
+		case err != nil || (id != "OLD" && id != "NEW"):
+			failures.Add(1)
+		case id == "NEW":
+			sawNew.Add(1)
+		case sawNew.Load() > 0: // OLD after NEW: a mix
+			failures.Add(1)
+		}
+		return true
+	})
 	time.Sleep(50 * time.Millisecond)
 	if err := os.Rename(next, path); err != nil {
 		t.Fatal(err)
@@ -133,8 +121,7 @@ func TestReplacedFileIsReopened(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	stop()
 	if sawNew.Load() == 0 {
 		t.Fatal("the replaced file was not reopened within 5s")
 	}

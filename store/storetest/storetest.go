@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
@@ -488,40 +489,28 @@ func testLoadWhileReading(t *testing.T, b store.Store, l store.Loader) {
 		return fmt.Sprintf(`{"externalCustomerId":"C-7000","name":"Version%d","emails":["v@example.com"],"transactions":[{"type":"ORDER","orderNumber":"V%d"}]}`, v, v)
 	}
 	load(t, l, version(0), store.LoadOptions{})
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	errs := make(chan error, 64)
-	for g := 0; g < 4; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c, err := b.Customer(ctx, "C-7000", 50)
-				if errors.Is(err, store.ErrNotFound) {
-					continue // between a delete and the next load
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				var tx map[string]string
-				if len(c.Transactions) != 1 || json.Unmarshal(c.Transactions[0].Wire(), &tx) != nil ||
-					"Version"+strings.TrimPrefix(tx["orderNumber"], "V") != c.Name {
-					errs <- fmt.Errorf("a mixed customer: %s with %v", c.Name, c.Transactions)
-					return
-				}
-				if _, err := b.Link(ctx, store.Link{Emails: []string{"charles@example.com"}, Limit: 25}); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
+	stop := goroutines.Repeat(4, func() bool {
+		c, err := b.Customer(ctx, "C-7000", 50)
+		if errors.Is(err, store.ErrNotFound) {
+			return true // between a delete and the next load
+		}
+		if err != nil {
+			errs <- err
+			return false
+		}
+		var tx map[string]string
+		if len(c.Transactions) != 1 || json.Unmarshal(c.Transactions[0].Wire(), &tx) != nil ||
+			"Version"+strings.TrimPrefix(tx["orderNumber"], "V") != c.Name {
+			errs <- fmt.Errorf("a mixed customer: %s with %v", c.Name, c.Transactions)
+			return false
+		}
+		if _, err := b.Link(ctx, store.Link{Emails: []string{"charles@example.com"}, Limit: 25}); err != nil {
+			errs <- err
+			return false
+		}
+		return true
+	})
 	for v := 1; v <= 20; v++ {
 		var err error
 		switch v % 3 {
@@ -536,8 +525,7 @@ func testLoadWhileReading(t *testing.T, b store.Store, l store.Loader) {
 			t.Fatal(err)
 		}
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
