@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -90,18 +89,15 @@ func FromValue(v any) (Transaction, error) {
 	if !ok {
 		return Transaction{}, &FieldError{Field: "type", Msg: fmt.Sprintf("unknown transaction type %s; want one of %s", quoted(obj["type"]), typeList())}
 	}
-	out, err := render(obj, sch)
+	var top []field
+	wire, _, err := render(nil, obj, sch, &top)
 	if err != nil {
 		return Transaction{}, err
 	}
-	date := sortDate(out, typ)
-	wire, err := appendWire(nil, out)
-	if err != nil {
-		return Transaction{}, &FieldError{Msg: err.Error()}
-	}
+	date := sortDate(top, typ)
 	var ids [][2]string
 	for _, f := range IdentifierFields {
-		if v, ok := out[f].(string); ok {
+		if v, ok := lookup(top, f); ok {
 			ids = append(ids, [2]string{f, v})
 		}
 	}
@@ -118,101 +114,155 @@ func Newest(ts []Transaction, max int) []Transaction {
 	return ts
 }
 
-// render validates obj against sch and returns its wire form: strings, lists of strings, and
-// nested objects only where sch allows them. Absent values (null, "") are dropped. Error paths
-// are relative to obj; callers rendering a nested object put them under its own (under).
-func render(obj map[string]any, sch *schema) (map[string]any, error) {
-	out := make(map[string]any, len(obj))
+// field is a top-level string value of a rendered transaction, which FromValue reads its date
+// and identifiers from.
+type field struct{ key, value string }
+
+// lookup finds key among fields.
+func lookup(fields []field, key string) (string, bool) {
+	for _, f := range fields {
+		if f.key == key {
+			return f.value, true
+		}
+	}
+	return "", false
+}
+
+// render validates obj against sch and appends its wire form to b: strings, lists of strings,
+// and nested objects only where sch allows them, keys sorted and strings escaped byte for byte
+// as json.Marshal writes them. Absent values (null, "") are dropped, and so are lists and
+// nested objects left empty. It reports how many fields it wrote and, when top is not nil,
+// appends the object's string values to it. Error paths are relative to obj; callers rendering
+// a nested object put them under its own (under).
+func render(b []byte, obj map[string]any, sch *schema, top *[]field) ([]byte, int, error) {
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys) // report the first bad field deterministically
+	slices.Sort(keys) // the wire order, and the first bad field is reported deterministically
+	b = append(b, '{')
+	written := 0
+	var have uint64 // bit i: sch.required[i] was written
 	for _, k := range keys {
-		v, p := obj[k], k
+		v := obj[k]
 		if v == nil {
 			continue
 		}
-		switch sch.fields[k] {
-		case shapeScalar:
-			s, err := ParseScalar(v)
+		mark := len(b)
+		if written > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendWireString(b, k), ':')
+		var n int // how many items the value holds; 0 drops it
+		var err error
+		b, n, err = renderValue(b, k, v, sch, top)
+		if err != nil {
+			return nil, 0, err
+		}
+		if n == 0 {
+			b = b[:mark]
+			continue
+		}
+		written++
+		if i := slices.Index(sch.required, k); i >= 0 {
+			have |= 1 << i
+		}
+	}
+	for i, k := range sch.required {
+		if have&(1<<i) == 0 {
+			return nil, 0, &FieldError{Field: k, Msg: "required"}
+		}
+	}
+	return append(b, '}'), written, nil
+}
+
+// renderValue appends the wire form of field k, holding v, and how many items it holds (0:
+// nothing to send; 1 for a string).
+func renderValue(b []byte, k string, v any, sch *schema, top *[]field) ([]byte, int, error) {
+	switch sch.fields[k] {
+	case shapeDate:
+		s, ok := v.(string)
+		if !ok {
+			return nil, 0, &FieldError{Field: k, Msg: "want an ISO 8601 date or time as a string, got " + jsonType(v)}
+		}
+		if s == "" {
+			return b, 0, nil
+		}
+		d, err := normaliseDate(s)
+		if err != nil {
+			return nil, 0, &FieldError{Field: k, Msg: err.Error()}
+		}
+		return appendTop(b, k, d, top), 1, nil
+	case shapeScalarList:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, 0, &FieldError{Field: k, Msg: "want an array, got " + jsonType(v)}
+		}
+		b = append(b, '[')
+		n := 0
+		for i, item := range list {
+			s, err := ParseScalar(item)
 			if err != nil {
-				return nil, &FieldError{Field: p, Msg: err.Error() + "; nesting is allowed only in products, fulfillments, addresses and actions"}
+				return nil, 0, &FieldError{Field: fmt.Sprintf("%s[%d]", k, i), Msg: err.Error()}
 			}
-			if !s.IsZero() {
-				out[k] = s.String()
-			}
-		case shapeDate:
-			s, ok := v.(string)
-			if !ok {
-				return nil, &FieldError{Field: p, Msg: "want an ISO 8601 date or time as a string, got " + jsonType(v)}
-			}
-			if s == "" {
+			if s.IsZero() {
 				continue
 			}
-			d, err := normaliseDate(s)
-			if err != nil {
-				return nil, &FieldError{Field: p, Msg: err.Error()}
+			if n > 0 {
+				b = append(b, ',')
 			}
-			out[k] = d
-		case shapeScalarList:
-			list, ok := v.([]any)
+			b = appendWireString(b, s.String())
+			n++
+		}
+		return append(b, ']'), n, nil
+	case shapeObject:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, 0, &FieldError{Field: k, Msg: "want an object, got " + jsonType(v)}
+		}
+		b, n, err := render(b, m, sch.nested[k], nil)
+		if err != nil {
+			return nil, 0, under(err, k)
+		}
+		return b, n, nil
+	case shapeObjectList:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, 0, &FieldError{Field: k, Msg: "want an array of objects, got " + jsonType(v)}
+		}
+		b = append(b, '[')
+		for i, item := range list {
+			m, ok := item.(map[string]any)
 			if !ok {
-				return nil, &FieldError{Field: p, Msg: "want an array, got " + jsonType(v)}
+				return nil, 0, &FieldError{Field: fmt.Sprintf("%s[%d]", k, i), Msg: "want an object, got " + jsonType(item)}
 			}
-			strs := make([]string, 0, len(list))
-			for i, item := range list {
-				s, err := ParseScalar(item)
-				if err != nil {
-					return nil, &FieldError{Field: fmt.Sprintf("%s[%d]", p, i), Msg: err.Error()}
-				}
-				if !s.IsZero() {
-					strs = append(strs, s.String())
-				}
+			if i > 0 {
+				b = append(b, ',')
 			}
-			if len(strs) > 0 {
-				out[k] = strs
-			}
-		case shapeObject:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil, &FieldError{Field: p, Msg: "want an object, got " + jsonType(v)}
-			}
-			r, err := render(m, sch.nested[k])
-			if err != nil {
-				return nil, under(err, p)
-			}
-			if len(r) > 0 {
-				out[k] = r
-			}
-		case shapeObjectList:
-			list, ok := v.([]any)
-			if !ok {
-				return nil, &FieldError{Field: p, Msg: "want an array of objects, got " + jsonType(v)}
-			}
-			objs := make([]map[string]any, 0, len(list))
-			for i, item := range list {
-				m, ok := item.(map[string]any)
-				if !ok {
-					return nil, &FieldError{Field: fmt.Sprintf("%s[%d]", p, i), Msg: "want an object, got " + jsonType(item)}
-				}
-				r, err := render(m, sch.nested[k])
-				if err != nil {
-					return nil, under(err, fmt.Sprintf("%s[%d]", p, i))
-				}
-				objs = append(objs, r)
-			}
-			if len(objs) > 0 {
-				out[k] = objs
+			var err error
+			if b, _, err = render(b, m, sch.nested[k], nil); err != nil {
+				return nil, 0, under(err, fmt.Sprintf("%s[%d]", k, i))
 			}
 		}
-	}
-	for _, k := range sch.required {
-		if _, ok := out[k]; !ok {
-			return nil, &FieldError{Field: k, Msg: "required"}
+		return append(b, ']'), len(list), nil
+	default: // shapeScalar, every field the schema does not list
+		s, err := ParseScalar(v)
+		if err != nil {
+			return nil, 0, &FieldError{Field: k, Msg: err.Error() + "; nesting is allowed only in products, fulfillments, addresses and actions"}
 		}
+		if s.IsZero() {
+			return b, 0, nil
+		}
+		return appendTop(b, k, s.String(), top), 1, nil
 	}
-	return out, nil
+}
+
+// appendTop appends the string value s of field k, noting it in top when top is not nil.
+func appendTop(b []byte, k, s string, top *[]field) []byte {
+	if top != nil {
+		*top = append(*top, field{k, s})
+	}
+	return appendWireString(b, s)
 }
 
 // dateLayouts are the ISO 8601 forms accepted for date fields; a time without a zone is UTC.
@@ -233,10 +283,10 @@ func normaliseDate(s string) (string, error) {
 	return "", fmt.Errorf("%q is not an ISO 8601 date (2026-10-01) or time (2026-10-01T12:00:00Z)", truncate(s, 40))
 }
 
-// sortDate picks the ordering date from a rendered transaction.
-func sortDate(out map[string]any, typ Type) time.Time {
-	for _, field := range []string{"createdAt", mainDate[typ]} {
-		s, _ := out[field].(string)
+// sortDate picks the ordering date from a rendered transaction's top-level values.
+func sortDate(top []field, typ Type) time.Time {
+	for _, name := range []string{"createdAt", mainDate[typ]} {
+		s, _ := lookup(top, name)
 		if s == "" {
 			continue
 		}
