@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -157,10 +158,8 @@ func parseAll(name string, read iter.Seq[rawRecord]) Records {
 }
 
 func parseRecord(raw []byte) (Record, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	v, err := jsonvalue.Decode(raw)
+	if err != nil {
 		return Record{}, &RecordError{Msg: "not a valid JSON object on one line"}
 	}
 	return ParseRecord(v)

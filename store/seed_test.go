@@ -56,6 +56,8 @@ func TestSeedErrorsNameTheRecord(t *testing.T) {
 		{"bad transaction", "a.jsonl", `{"externalCustomerId":"1","transactions":[{"type":"ORDER","createdAt":"soon"}]}`, "a.jsonl:1: transactions[0].createdAt:"},
 		{"not an array", "a.json", `{"externalCustomerId":"1"}`, "must hold a JSON array"},
 		{"broken line", "a.jsonl", `{"externalCustomerId":`, "a.jsonl:1: not a valid JSON object"},
+		{"a bracket after the object", "a.jsonl", `{"externalCustomerId":"1"}]`, "a.jsonl:1: not a valid JSON object"},
+		{"two objects on a line", "a.jsonl", `{"externalCustomerId":"1"} {"externalCustomerId":"2"}`, "a.jsonl:1: not a valid JSON object"},
 		{"unclosed array", "a.json", `[{"externalCustomerId":"1"}`, "not closed"},
 	}
 	for _, tc := range cases {

@@ -1,0 +1,344 @@
+// Package jsonvalue decodes one JSON text into the generic values encoding/json produces with
+// UseNumber — map[string]any, []any, string, json.Number, bool and nil — value for value the
+// same, including how it repairs strings: each byte of invalid UTF-8 and each unpaired
+// surrogate escape becomes U+FFFD, and of duplicate keys the last wins. It is the seed loader's
+// decoder, where encoding/json's generic decoding was half the cost of parsing a record: this
+// one reads the text once, without a state machine per byte, and sizes each object's map
+// before filling it.
+//
+// Unlike a json.Decoder, it rejects anything but white space after the value.
+package jsonvalue
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth bounds how deeply arrays and objects nest, as encoding/json's limit does.
+const MaxDepth = 10000
+
+// Decode parses data, which must hold exactly one JSON value.
+func Decode(data []byte) (any, error) {
+	d := decoder{data: data}
+	d.space()
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	if d.space(); d.pos < len(d.data) {
+		return nil, d.fail("after the value")
+	}
+	return v, nil
+}
+
+// decoder reads data from pos on. The members and items of the objects and arrays being read
+// are stacked, nested ones above their parents', so that each finished object or array is
+// allocated once at its final size.
+type decoder struct {
+	data    []byte
+	pos     int
+	members []member
+	items   []any
+}
+
+func (d *decoder) fail(what string) error {
+	if d.pos >= len(d.data) {
+		return fmt.Errorf("jsonvalue: unexpected end of input %s", what)
+	}
+	return fmt.Errorf("jsonvalue: unexpected %q at offset %d %s", d.data[d.pos], d.pos, what)
+}
+
+// space skips white space as JSON defines it.
+func (d *decoder) space() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+var errDepth = errors.New("jsonvalue: exceeded max depth")
+
+func (d *decoder) value(depth int) (any, error) {
+	if d.pos >= len(d.data) {
+		return nil, d.fail("looking for a value")
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		if depth >= MaxDepth {
+			return nil, errDepth
+		}
+		return d.object(depth + 1)
+	case c == '[':
+		if depth >= MaxDepth {
+			return nil, errDepth
+		}
+		return d.array(depth + 1)
+	case c == '"':
+		return d.string()
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	case c == 't':
+		return true, d.literal("true")
+	case c == 'f':
+		return false, d.literal("false")
+	case c == 'n':
+		return nil, d.literal("null")
+	}
+	return nil, d.fail("looking for a value")
+}
+
+func (d *decoder) literal(word string) error {
+	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+		return d.fail("in a literal")
+	}
+	d.pos += len(word)
+	return nil
+}
+
+// member is one key and value of an object, before the object's map is made.
+type member struct {
+	key   string
+	value any
+}
+
+func (d *decoder) object(depth int) (any, error) {
+	d.pos++ // {
+	base := len(d.members)
+	defer func() { d.members = d.members[:base] }()
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return map[string]any{}, nil
+	}
+	for {
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, d.fail("looking for a key")
+		}
+		key, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		if d.space(); d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, d.fail("after a key")
+		}
+		d.pos++
+		d.space()
+		v, err := d.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		d.members = append(d.members, member{key, v})
+		if d.space(); d.pos >= len(d.data) {
+			return nil, d.fail("in an object")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+			d.space()
+		case '}':
+			d.pos++
+			m := make(map[string]any, len(d.members)-base)
+			for _, mb := range d.members[base:] {
+				m[mb.key] = mb.value
+			}
+			return m, nil
+		default:
+			return nil, d.fail("in an object")
+		}
+	}
+}
+
+func (d *decoder) array(depth int) (any, error) {
+	d.pos++ // [
+	base := len(d.items)
+	defer func() { d.items = d.items[:base] }()
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return []any{}, nil
+	}
+	for {
+		v, err := d.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		d.items = append(d.items, v)
+		if d.space(); d.pos >= len(d.data) {
+			return nil, d.fail("in an array")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+			d.space()
+		case ']':
+			d.pos++
+			return append([]any(nil), d.items[base:]...), nil
+		default:
+			return nil, d.fail("in an array")
+		}
+	}
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? as a json.Number.
+func (d *decoder) number() (any, error) {
+	start := d.pos
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	switch {
+	case d.pos < len(d.data) && d.data[d.pos] == '0':
+		d.pos++
+	case d.digits() == 0:
+		return nil, d.fail("in a number")
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if d.digits() == 0 {
+			return nil, d.fail("in a number")
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if d.digits() == 0 {
+			return nil, d.fail("in a number")
+		}
+	}
+	return json.Number(d.data[start:d.pos]), nil
+}
+
+// digits skips decimal digits and says how many.
+func (d *decoder) digits() int {
+	start := d.pos
+	for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+		d.pos++
+	}
+	return d.pos - start
+}
+
+// string reads a string at pos (its opening quote). Printable ASCII without escapes, the usual
+// case, is one copy; anything else is repaired as encoding/json does.
+func (d *decoder) string() (string, error) {
+	d.pos++ // "
+	start := d.pos
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			s := string(d.data[start:d.pos])
+			d.pos++
+			return s, nil
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			return d.slowString(start)
+		}
+		d.pos++
+	}
+	return "", d.fail("in a string")
+}
+
+// slowString finishes a string begun at start that holds escapes, control bytes or non-ASCII.
+func (d *decoder) slowString(start int) (string, error) {
+	b := make([]byte, 0, d.pos-start+16)
+	b = append(b, d.data[start:d.pos]...)
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			return string(b), nil
+		case c < 0x20:
+			return "", d.fail("in a string")
+		case c == '\\':
+			var err error
+			if b, err = d.escape(b); err != nil {
+				return "", err
+			}
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			d.pos++
+		default:
+			r, size := utf8.DecodeRune(d.data[d.pos:])
+			d.pos += size
+			b = utf8.AppendRune(b, r) // an invalid byte decodes as U+FFFD, size 1
+		}
+	}
+	return "", d.fail("in a string")
+}
+
+// escape appends the character the escape at pos stands for.
+func (d *decoder) escape(b []byte) ([]byte, error) {
+	if d.pos+1 >= len(d.data) {
+		d.pos = len(d.data)
+		return nil, d.fail("in an escape")
+	}
+	c := d.data[d.pos+1]
+	d.pos += 2
+	switch c {
+	case '"', '\\', '/':
+		return append(b, c), nil
+	case 'b':
+		return append(b, '\b'), nil
+	case 'f':
+		return append(b, '\f'), nil
+	case 'n':
+		return append(b, '\n'), nil
+	case 'r':
+		return append(b, '\r'), nil
+	case 't':
+		return append(b, '\t'), nil
+	case 'u':
+		r, ok := d.hex4()
+		if !ok {
+			return nil, d.fail("in a \\u escape")
+		}
+		if utf16.IsSurrogate(r) {
+			// A pair is two escapes in a row; anything else leaves the first unpaired.
+			if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
+				save := d.pos
+				d.pos += 2
+				if r2, ok := d.hex4(); ok {
+					if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+						return utf8.AppendRune(b, pair), nil
+					}
+				}
+				d.pos = save
+			}
+			r = utf8.RuneError
+		}
+		return utf8.AppendRune(b, r), nil
+	}
+	d.pos -= 1
+	return nil, d.fail("in an escape")
+}
+
+// hex4 reads four hex digits at pos.
+func (d *decoder) hex4() (rune, bool) {
+	if len(d.data)-d.pos < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d.data[d.pos : d.pos+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	d.pos += 4
+	return r, true
+}
