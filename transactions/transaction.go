@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -89,15 +90,19 @@ func FromValue(v any) (Transaction, error) {
 	if !ok {
 		return Transaction{}, &FieldError{Field: "type", Msg: fmt.Sprintf("unknown transaction type %s; want one of %s", quoted(obj["type"]), typeList())}
 	}
-	var top []field
-	wire, _, err := render(nil, obj, sch, &top)
+	var top topValues
+	scratch := wireBuffers.Get().(*[]byte)
+	defer wireBuffers.Put(scratch)
+	b, _, err := render((*scratch)[:0], obj, sch, &top)
 	if err != nil {
 		return Transaction{}, err
 	}
-	date := sortDate(top, typ)
+	*scratch = b
+	wire := bytes.Clone(b)
+	date := sortDate(&top, typ)
 	var ids [][2]string
 	for _, f := range IdentifierFields {
-		if v, ok := lookup(top, f); ok {
+		if v, ok := top.lookup(f); ok {
 			ids = append(ids, [2]string{f, v})
 		}
 	}
@@ -114,13 +119,44 @@ func Newest(ts []Transaction, max int) []Transaction {
 	return ts
 }
 
-// field is a top-level string value of a rendered transaction, which FromValue reads its date
-// and identifiers from.
-type field struct{ key, value string }
+// wireBuffers hold the buffers transactions are rendered into, so that each wire form is
+// allocated once, at its size.
+var wireBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// lookup finds key among fields.
-func lookup(fields []field, key string) (string, bool) {
-	for _, f := range fields {
+// topValues are the top-level values of a rendered transaction that FromValue reads its date
+// and identifiers from: those of the fields in topFields.
+type topValues struct {
+	n      int
+	fields [8]struct{ key, value string }
+}
+
+// topFields are the fields whose values topValues keeps: createdAt, each type's main date and
+// the identifier fields.
+var topFields = func() map[string]bool {
+	m := map[string]bool{"createdAt": true}
+	for _, f := range mainDate {
+		m[f] = true
+	}
+	for _, f := range IdentifierFields {
+		m[f] = true
+	}
+	if len(m) > len(topValues{}.fields) {
+		panic("transactions: topValues has no room for every field of topFields")
+	}
+	return m
+}()
+
+// keep notes field k's value s, if it is one of topFields; an object holds each key once.
+func (t *topValues) keep(k, s string) {
+	if topFields[k] {
+		t.fields[t.n].key, t.fields[t.n].value = k, s
+		t.n++
+	}
+}
+
+// lookup finds the value of key.
+func (t *topValues) lookup(key string) (string, bool) {
+	for _, f := range t.fields[:t.n] {
 		if f.key == key {
 			return f.value, true
 		}
@@ -132,9 +168,9 @@ func lookup(fields []field, key string) (string, bool) {
 // and nested objects only where sch allows them, keys sorted and strings escaped byte for byte
 // as json.Marshal writes them. Absent values (null, "") are dropped, and so are lists and
 // nested objects left empty. It reports how many fields it wrote and, when top is not nil,
-// appends the object's string values to it. Error paths are relative to obj; callers rendering
-// a nested object put them under its own (under).
-func render(b []byte, obj map[string]any, sch *schema, top *[]field) ([]byte, int, error) {
+// keeps there the values of the object's topFields. Error paths are relative to obj; callers
+// rendering a nested object put them under its own (under).
+func render(b []byte, obj map[string]any, sch *schema, top *topValues) ([]byte, int, error) {
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
@@ -178,7 +214,7 @@ func render(b []byte, obj map[string]any, sch *schema, top *[]field) ([]byte, in
 
 // renderValue appends the wire form of field k, holding v, and how many items it holds (0:
 // nothing to send; 1 for a string).
-func renderValue(b []byte, k string, v any, sch *schema, top *[]field) ([]byte, int, error) {
+func renderValue(b []byte, k string, v any, sch *schema, top *topValues) ([]byte, int, error) {
 	switch sch.fields[k] {
 	case shapeDate:
 		s, ok := v.(string)
@@ -258,9 +294,9 @@ func renderValue(b []byte, k string, v any, sch *schema, top *[]field) ([]byte, 
 }
 
 // appendTop appends the string value s of field k, noting it in top when top is not nil.
-func appendTop(b []byte, k, s string, top *[]field) []byte {
+func appendTop(b []byte, k, s string, top *topValues) []byte {
 	if top != nil {
-		*top = append(*top, field{k, s})
+		top.keep(k, s)
 	}
 	return appendWireString(b, s)
 }
@@ -284,9 +320,9 @@ func normaliseDate(s string) (string, error) {
 }
 
 // sortDate picks the ordering date from a rendered transaction's top-level values.
-func sortDate(top []field, typ Type) time.Time {
+func sortDate(top *topValues, typ Type) time.Time {
 	for _, name := range []string{"createdAt", mainDate[typ]} {
-		s, _ := lookup(top, name)
+		s, _ := top.lookup(name)
 		if s == "" {
 			continue
 		}
