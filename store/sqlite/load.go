@@ -8,6 +8,7 @@ import (
 	"iter"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -107,8 +108,20 @@ func (l *loader) prepare(ctx context.Context) error {
 // record was good. Reading goes on past a bad record (writing nothing more) so that up to
 // maxLoadErrors bad records are reported together. With SQLite's secure_delete on, what a Load
 // removes is overwritten in the file, and the WAL is truncated after a Load that removed
-// anything, so no copy of a deleted customer stays behind.
+// anything, so no copy of a deleted customer stays behind. A load into a store with no
+// customer skips the WAL (withoutWAL).
 func (db *file) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
+	var maxID int64
+	if err := db.w.GetContext(ctx, &maxID, loadSQL.maxID); err != nil {
+		return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
+	}
+	if maxID == 0 {
+		restore, err := db.withoutWAL(ctx)
+		if err != nil {
+			return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
+		}
+		defer restore()
+	}
 	stats, err := db.load(ctx, records, opts)
 	if err != nil {
 		return store.LoadStats{}, err
@@ -383,4 +396,33 @@ func (l *loader) writeKeys(ctx context.Context, id int64, k store.Keys) error {
 		}
 	}
 	return nil
+}
+
+// withoutWAL switches the file to a rollback journal for a load into a store with no
+// customer, and returns what switches it back. Such a load writes pages the file did not have
+// before (or only free ones), and a rollback journal copies none of the first and just the
+// original content of the second: the load is still all or nothing, after a crash too (the
+// next open rolls the journal back), but the new pages are written once, where the WAL writes
+// them twice (into the log, then into the file). The read pool's idle connections, which hold
+// the WAL open, are closed first. When another process has the file open, the switch is
+// refused (after the busy timeout) and the load keeps the WAL; a process that tries to open
+// the file while the load runs waits for it, and fails after the busy timeout.
+func (db *file) withoutWAL(ctx context.Context) (restore func(), err error) {
+	db.r.SetMaxIdleConns(0)
+	restore = func() {
+		// Best effort: whatever happens here, every open sets WAL again on its writer.
+		_, _ = db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA journal_mode = WAL")
+		db.r.SetMaxIdleConns(db.readConns)
+	}
+	var mode string
+	err = db.w.GetContext(ctx, &mode, "PRAGMA journal_mode = DELETE")
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+		err = nil // someone else has the file open: keep the WAL
+	}
+	if err != nil {
+		restore()
+		return nil, err
+	}
+	return restore, nil
 }

@@ -1,0 +1,170 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+)
+
+// generated yields n good customers; then, with fail, an error; at record at it calls during.
+func generated(n int, fail bool, at int, during func()) store.Records {
+	return func(yield func(store.Record, error) bool) {
+		for i := range n {
+			if i == at && during != nil {
+				during()
+			}
+			c := store.Customer{ExternalID: fmt.Sprintf("G-%d", i), Name: fmt.Sprintf("Gen %d", i), Emails: []string{fmt.Sprintf("g%d@example.com", i)}}
+			if !yield(store.Record{Customer: c, Place: fmt.Sprintf("g.jsonl:%d", i+1)}, nil) {
+				return
+			}
+		}
+		if fail {
+			yield(store.Record{}, errors.New("g.jsonl: a bad record"))
+		}
+	}
+}
+
+// journalMode reads the file's journal mode from a connection of its own.
+func journalMode(t *testing.T, path string) string {
+	t.Helper()
+	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var mode string
+	if err := c.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	return mode
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+// TestLoadIntoEmptyStoreSkipsTheWAL: a load into a store with no customer is written through a
+// rollback journal, not the WAL, and the file is back in WAL mode afterwards; a later load uses
+// the WAL again.
+func TestLoadIntoEmptyStoreSkipsTheWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "first.db")
+	db := openAt(t, path)
+	ctx := context.Background()
+	var journal, wal bool
+	look := func() { journal, wal = exists(path+"-journal"), exists(path+"-wal") }
+	if _, err := db.Load(ctx, generated(20000, false, 15000, look), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !journal || wal {
+		t.Errorf("during the first load: journal file %v, WAL file %v; want a journal and no WAL", journal, wal)
+	}
+	if mode := journalMode(t, path); mode != "wal" {
+		t.Errorf("after the first load the journal mode is %q, want wal", mode)
+	}
+	if _, err := db.Customer(ctx, "G-19999", 50); err != nil {
+		t.Fatalf("the last customer: %v", err)
+	}
+	if _, err := db.Load(ctx, generated(20000, false, 15000, look), store.LoadOptions{Replace: true}); err != nil {
+		t.Fatal(err)
+	}
+	if journal || !wal {
+		t.Errorf("during a later load: journal file %v, WAL file %v; want the WAL", journal, wal)
+	}
+}
+
+// TestFailedFirstLoadWritesNothing: a load into an empty store that fails leaves it empty and
+// in WAL mode, and the next load works.
+func TestFailedFirstLoadWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "failed.db")
+	db := openAt(t, path)
+	ctx := context.Background()
+	if _, err := db.Load(ctx, generated(5000, true, -1, nil), store.LoadOptions{}); err == nil {
+		t.Fatal("a load with a bad record succeeded")
+	}
+	if _, err := db.Customer(ctx, "G-1", 50); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after a failed load, G-1: %v; want not found", err)
+	}
+	if mode := journalMode(t, path); mode != "wal" {
+		t.Errorf("after a failed load the journal mode is %q, want wal", mode)
+	}
+	if _, err := db.Load(ctx, generated(10, false, -1, nil), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFirstLoadWithTheFileOpenElsewhere: when another handle has the file open, the load into
+// the empty store keeps the WAL, and the other handle sees its customers.
+func TestFirstLoadWithTheFileOpenElsewhere(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	db := openAt(t, path)
+	norm, _ := store.NewNormalizer("US")
+	ctx := context.Background()
+	other, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Customer(ctx, "G-1", 50); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("before the load: %v", err)
+	}
+	var journal, wal bool
+	look := func() { journal, wal = exists(path+"-journal"), exists(path+"-wal") }
+	if _, err := db.Load(ctx, generated(20000, false, 15000, look), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if journal || !wal {
+		t.Errorf("during the load: journal file %v, WAL file %v; want the WAL", journal, wal)
+	}
+	if _, err := other.Customer(ctx, "G-99", 50); err != nil {
+		t.Errorf("the other handle after the load: %v", err)
+	}
+}
+
+// TestCrashDuringFirstLoad kills a process in the middle of a load into an empty store: the
+// next open rolls the journal back, and the store is whole and empty.
+func TestCrashDuringFirstLoad(t *testing.T) {
+	if path := os.Getenv("LOOKUP_CRASH_DB"); path != "" { // the process that crashes
+		db := openAt(t, path)
+		_, _ = db.Load(context.Background(), generated(20000, false, 15000, func() { os.Exit(3) }), store.LoadOptions{})
+		t.Fatal("the load finished")
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashDuringFirstLoad$")
+	cmd.Env = append(os.Environ(), "LOOKUP_CRASH_DB="+path)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("the crashing process: %v\n%s", err, out)
+	}
+	if !exists(path + "-journal") {
+		t.Fatal("no journal left behind by the crash")
+	}
+	norm, _ := store.NewNormalizer("US")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Customer(ctx, "G-1", 50); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after the crash, G-1: %v; want not found", err)
+	}
+	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var check string
+	if err := c.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check: %q, %v", check, err)
+	}
+	if _, err := db.Load(ctx, generated(10, false, -1, nil), store.LoadOptions{}); err != nil {
+		t.Fatalf("a load after the crash: %v", err)
+	}
+}
