@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
@@ -40,11 +43,6 @@ var loadSQL = struct {
 	insert: map[string]batched{
 		// New customers come with the ids the load gives them, so that they too are batched.
 		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
-		"email":    {"INSERT OR IGNORE INTO customer_emails (email, customer_id) VALUES ", 2},
-		"phone":    {"INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES ", 2},
-		"word":     {"INSERT OR IGNORE INTO customer_name_words (word, customer_id) VALUES ", 2},
-		"attr":     {"INSERT OR IGNORE INTO customer_attributes (name, value, customer_id) VALUES ", 3},
-		"ident":    {"INSERT OR IGNORE INTO transaction_identifiers (field, value, customer_id) VALUES ", 3},
 		"tx":       {"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES ", 5},
 	},
 	// Everything a customer has besides its customers row, by customer_id.
@@ -56,6 +54,32 @@ var loadSQL = struct {
 		"DELETE FROM transaction_identifiers WHERE customer_id = ?",
 		"DELETE FROM transactions WHERE customer_id = ?",
 	},
+}
+
+// keyTables are the tables of ways to find a customer, by the name writeKeys fills them under,
+// with their columns in primary key order.
+var keyTables = map[string]keyTable{
+	"email": {"customer_emails", []string{"email", "customer_id"}},
+	"phone": {"customer_phones", []string{"phone", "customer_id"}},
+	"word":  {"customer_name_words", []string{"word", "customer_id"}},
+	"attr":  {"customer_attributes", []string{"name", "value", "customer_id"}},
+	"ident": {"transaction_identifiers", []string{"field", "value", "customer_id"}},
+}
+
+// keyTable is one of keyTables.
+type keyTable struct {
+	name string
+	cols []string
+}
+
+// insert is the batched INSERT of its rows; a key is in a table at most once.
+func (k keyTable) insert() batched {
+	return batched{"INSERT OR IGNORE INTO " + k.name + " (" + strings.Join(k.cols, ", ") + ") VALUES ", len(k.cols)}
+}
+
+// staged is the batched INSERT of its rows into its staging table (see loader.stage).
+func (k keyTable) staged() batched {
+	return batched{"INSERT INTO temp.stage_" + k.name + " (" + strings.Join(k.cols, ", ") + ") VALUES ", len(k.cols)}
 }
 
 // batched is a batched INSERT: its head, up to VALUES, and its number of columns.
@@ -72,7 +96,7 @@ type loader struct {
 	norm *store.Normalizer
 	tx   *sqlx.Tx
 	// nextID is the id the next new customer gets; empty says the store had no customer when
-	// the load began, so that no record needs looking up.
+	// the load began, so that no record needs looking up and the keys are staged (stage).
 	nextID int64
 	empty  bool
 
@@ -93,6 +117,13 @@ func (l *loader) prepare(ctx context.Context) error {
 	l.remember, l.firstPlace, l.dropRow = prep(loadSQL.remember), prep(loadSQL.firstPlace), prep(dropCustomer)
 	l.insert = make(map[string]*batcher, len(loadSQL.insert))
 	for name, b := range loadSQL.insert {
+		l.insert[name] = newBatcher(l.tx, b.head, b.cols)
+	}
+	for name, k := range keyTables {
+		b := k.insert()
+		if l.empty {
+			b = k.staged()
+		}
 		l.insert[name] = newBatcher(l.tx, b.head, b.cols)
 	}
 	for _, q := range loadSQL.dropByCustomer {
@@ -151,6 +182,11 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
 	l.nextID, l.empty = maxID+1, maxID == 0
+	if l.empty {
+		if err := l.stage(ctx); err != nil {
+			return stats, fmt.Errorf("sqlite: load: %w", err)
+		}
+	}
 	if err := l.prepare(ctx); err != nil {
 		return stats, fmt.Errorf("sqlite: load: %w", err)
 	}
@@ -183,6 +219,11 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 	if err := l.flush(ctx); err != nil {
 		return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
 	}
+	if l.empty {
+		if err := l.unstage(ctx); err != nil {
+			return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
+		}
+	}
 	if opts.Replace {
 		if err := l.removeUnnamed(ctx, &stats); err != nil {
 			return store.LoadStats{}, fmt.Errorf("sqlite: load: replace: %w", err)
@@ -196,6 +237,55 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 		return store.LoadStats{}, fmt.Errorf("sqlite: load: commit: %w", err)
 	}
 	return stats, nil
+}
+
+// stage creates, for a load into an empty store, a staging table per key table, which
+// writeKeys fills instead. Inserting keys one customer after another lands them all over each
+// table's B-tree; unstage later moves them in key order, appending to each tree, and builds
+// the other indexes of the table afterwards, by sorting, instead of keeping them up to date
+// row by row: the writer spends about half as long on the keys.
+func (l *loader) stage(ctx context.Context) error {
+	for _, k := range keyTables {
+		cols := strings.Join(k.cols, ", ")
+		if _, err := l.tx.ExecContext(ctx, "CREATE TEMP TABLE stage_"+k.name+" AS SELECT "+cols+" FROM main."+k.name+" WHERE 0"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unstage moves the staged keys into their tables in key order, with each table's other
+// indexes dropped meanwhile and built again afterwards, and drops the staging tables. The
+// whole load is one transaction, so a failure restores the indexes too.
+func (l *loader) unstage(ctx context.Context) error {
+	for _, name := range slices.Sorted(maps.Keys(keyTables)) {
+		k := keyTables[name]
+		var indexes []struct {
+			Name string `db:"name"`
+			SQL  string `db:"sql"`
+		}
+		if err := l.tx.SelectContext(ctx, &indexes, "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", k.name); err != nil {
+			return err
+		}
+		for _, ix := range indexes {
+			if _, err := l.tx.ExecContext(ctx, `DROP INDEX main."`+ix.Name+`"`); err != nil {
+				return err
+			}
+		}
+		cols := strings.Join(k.cols, ", ")
+		if _, err := l.tx.ExecContext(ctx, "INSERT OR IGNORE INTO main."+k.name+" ("+cols+") SELECT "+cols+" FROM temp.stage_"+k.name+" ORDER BY "+cols); err != nil {
+			return err
+		}
+		if _, err := l.tx.ExecContext(ctx, "DROP TABLE temp.stage_"+k.name); err != nil {
+			return err
+		}
+		for _, ix := range indexes {
+			if _, err := l.tx.ExecContext(ctx, ix.SQL); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // close releases the prepared statements; closing twice is harmless.

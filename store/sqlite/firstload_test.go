@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -166,5 +168,63 @@ func TestCrashDuringFirstLoad(t *testing.T) {
 	}
 	if _, err := db.Load(ctx, generated(10, false, -1, nil), store.LoadOptions{}); err != nil {
 		t.Fatalf("a load after the crash: %v", err)
+	}
+}
+
+// schema lists the file's tables and indexes as SQLite stores their definitions.
+func schema(t *testing.T, path string) []string {
+	t.Helper()
+	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rows, err := c.Query("SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestFirstLoadKeepsTheSchema: the indexes a load into an empty store drops while it moves the
+// staged keys in are all there again afterwards, as the migrations define them, and the keys
+// are found both ways (by value in a search, by customer when one is deleted).
+func TestFirstLoadKeepsTheSchema(t *testing.T) {
+	dir := t.TempDir()
+	openAt(t, filepath.Join(dir, "migrated.db"))
+	path := filepath.Join(dir, "loaded.db")
+	db := openAt(t, path)
+	ctx := context.Background()
+	if _, err := db.Load(ctx, generated(3000, false, -1, nil), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want, got := schema(t, filepath.Join(dir, "migrated.db")), schema(t, path)
+	if !slices.Equal(got, want) {
+		t.Errorf("schema after the first load:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	found, err := db.Search(ctx, store.Search{Email: "g2999@example.com", NameWords: []string{"gen"}})
+	if err != nil || len(found) != 1 || found[0].ExternalID != "G-2999" {
+		t.Fatalf("search after the first load: %v, %v", found, err)
+	}
+	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"G-2999","deleted":true}`), "d.jsonl"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var left int
+	if err := c.QueryRow("SELECT (SELECT count(*) FROM customer_emails WHERE email = 'g2999@example.com') + (SELECT count(*) FROM customer_name_words WHERE customer_id NOT IN (SELECT id FROM customers))").Scan(&left); err != nil || left != 0 {
+		t.Errorf("rows of the deleted customer left: %d, %v", left, err)
 	}
 }
