@@ -171,16 +171,22 @@ func (t *topValues) lookup(key string) (string, bool) {
 // keeps there the values of the object's topFields. Error paths are relative to obj; callers
 // rendering a nested object put them under its own (under).
 func render(b []byte, obj map[string]any, sch *schema, top *topValues) ([]byte, int, error) {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
+	type member struct {
+		k string
+		v any
 	}
-	slices.Sort(keys) // the wire order, and the first bad field is reported deterministically
+	var room [16]member // most objects fit, without an allocation
+	members := room[:0]
+	for k, v := range obj {
+		members = append(members, member{k, v})
+	}
+	// The wire order, and the first bad field is reported deterministically.
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.k, b.k) })
 	b = append(b, '{')
 	written := 0
 	var have uint64 // bit i: sch.required[i] was written
-	for _, k := range keys {
-		v := obj[k]
+	for _, m := range members {
+		k, v := m.k, m.v
 		if v == nil {
 			continue
 		}
