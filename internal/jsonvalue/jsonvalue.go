@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -22,7 +23,9 @@ const MaxDepth = 10000
 
 // Decode parses data, which must hold exactly one JSON value.
 func Decode(data []byte) (any, error) {
-	d := decoder{data: data}
+	d := decoders.Get().(*decoder)
+	defer d.release()
+	d.data, d.pos = data, 0
 	d.space()
 	v, err := d.value(0)
 	if err != nil {
@@ -34,14 +37,33 @@ func Decode(data []byte) (any, error) {
 	return v, nil
 }
 
+// decoders are reused, with their stacks and the keys they have seen: a seed file repeats the
+// same few dozen keys in every record.
+var decoders = sync.Pool{New: func() any { return &decoder{keys: make(map[string]string)} }}
+
+// Bounds on the keys a decoder keeps for reuse, so that a file of ever new keys cannot grow it.
+const (
+	maxKeys   = 1024
+	maxKeyLen = 64
+)
+
+// release empties d for its next use and returns it to the pool.
+func (d *decoder) release() {
+	clear(d.members[:cap(d.members)]) // drop the references to values already returned
+	clear(d.items[:cap(d.items)])
+	d.data, d.members, d.items = nil, d.members[:0], d.items[:0]
+	decoders.Put(d)
+}
+
 // decoder reads data from pos on. The members and items of the objects and arrays being read
 // are stacked, nested ones above their parents', so that each finished object or array is
-// allocated once at its final size.
+// allocated once at its final size; keys holds the object keys it has made, to share them.
 type decoder struct {
 	data    []byte
 	pos     int
 	members []member
 	items   []any
+	keys    map[string]string
 }
 
 func (d *decoder) fail(what string) error {
@@ -121,7 +143,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.fail("looking for a key")
 		}
-		key, err := d.string()
+		key, err := d.key()
 		if err != nil {
 			return nil, err
 		}
@@ -243,6 +265,31 @@ func (d *decoder) string() (string, error) {
 		d.pos++
 	}
 	return "", d.fail("in a string")
+}
+
+// key reads an object key at pos, sharing the string when the same key came before.
+func (d *decoder) key() (string, error) {
+	start := d.pos + 1
+	end := start
+	for end < len(d.data) && end-start <= maxKeyLen {
+		c := d.data[end]
+		if c == '"' {
+			if k, ok := d.keys[string(d.data[start:end])]; ok {
+				d.pos = end + 1
+				return k, nil
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return d.string()
+		}
+		end++
+	}
+	k, err := d.string()
+	if err == nil && len(k) <= maxKeyLen && len(d.keys) < maxKeys {
+		d.keys[k] = k
+	}
+	return k, err
 }
 
 // slowString finishes a string begun at start that holds escapes, control bytes or non-ASCII.

@@ -113,3 +113,18 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+// TestManyKeys decodes objects with more distinct keys, and longer ones, than a decoder keeps
+// for reuse, twice over, and in between the same keys escaped: every value must still be
+// encoding/json's.
+func TestManyKeys(t *testing.T) {
+	var keys, escaped []string
+	for i := range 2 * maxKeys {
+		k := fmt.Sprintf("k%d%s", i, strings.Repeat("x", i%(2*maxKeyLen)))
+		keys = append(keys, fmt.Sprintf("%q:%d", k, i))
+		escaped = append(escaped, fmt.Sprintf(`"\u006b%s":%d`, k[1:], i))
+	}
+	for _, text := range []string{"{" + strings.Join(keys, ",") + "}", "{" + strings.Join(escaped, ",") + "}", "{" + strings.Join(keys, ",") + "}"} {
+		sameAsReference(t, []byte(text))
+	}
+}
