@@ -14,6 +14,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // generated yields n good customers; then, with fail, an error; at record at it calls during.
@@ -226,5 +227,45 @@ func TestFirstLoadKeepsTheSchema(t *testing.T) {
 	var left int
 	if err := c.QueryRow("SELECT (SELECT count(*) FROM customer_emails WHERE email = 'g2999@example.com') + (SELECT count(*) FROM customer_name_words WHERE customer_id NOT IN (SELECT id FROM customers))").Scan(&left); err != nil || left != 0 {
 		t.Errorf("rows of the deleted customer left: %d, %v", left, err)
+	}
+}
+
+// TestFirstLoadKeepsKeysAsTheyAre: a key that is not valid UTF-8 (a Go caller can load an
+// attribute named so) is stored byte for byte in a load into an empty store too, where keys
+// are staged as JSON.
+func TestFirstLoadKeepsKeysAsTheyAre(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "raw.db")
+	db := openAt(t, path)
+	raw := "odd\xffname"
+	records := func(yield func(store.Record, error) bool) {
+		attrs := map[string]transactions.Scalar{raw: transactions.String("x")}
+		if yield(store.Record{Customer: store.Customer{ExternalID: "R-1", CustomAttributes: attrs}, Place: "r:1"}, nil) {
+			attrs := map[string]transactions.Scalar{"plain": transactions.String("y")}
+			yield(store.Record{Customer: store.Customer{ExternalID: "R-2", CustomAttributes: attrs}, Place: "r:2"}, nil)
+		}
+	}
+	if _, err := db.Load(context.Background(), records, store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var got []string
+	rows, err := c.Query("SELECT CAST(name AS BLOB) FROM customer_attributes ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(b))
+	}
+	if want := []string{raw, "plain"}; !slices.Equal(got, want) {
+		t.Errorf("stored attribute names %q, want %q", got, want)
 	}
 }

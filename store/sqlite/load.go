@@ -3,12 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
@@ -77,11 +80,6 @@ func (k keyTable) insert() batched {
 	return batched{"INSERT OR IGNORE INTO " + k.name + " (" + strings.Join(k.cols, ", ") + ") VALUES ", len(k.cols)}
 }
 
-// staged is the batched INSERT of its rows into its staging table (see loader.stage).
-func (k keyTable) staged() batched {
-	return batched{"INSERT INTO temp.stage_" + k.name + " (" + strings.Join(k.cols, ", ") + ") VALUES ", len(k.cols)}
-}
-
 // batched is a batched INSERT: its head, up to VALUES, and its number of columns.
 type batched struct {
 	head string
@@ -121,10 +119,11 @@ func (l *loader) prepare(ctx context.Context) error {
 	}
 	for name, k := range keyTables {
 		b := k.insert()
-		if l.empty {
-			b = k.staged()
-		}
 		l.insert[name] = newBatcher(l.tx, b.head, b.cols)
+	}
+	if l.empty {
+		b := stagedKeys()
+		l.insert["staged"] = newBatcher(l.tx, b.head, b.cols)
 	}
 	for _, q := range loadSQL.dropByCustomer {
 		l.dropByCustomer = append(l.dropByCustomer, prep(q))
@@ -239,26 +238,72 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 	return stats, nil
 }
 
-// stage creates, for a load into an empty store, a staging table per key table, which
-// writeKeys fills instead. Inserting keys one customer after another lands them all over each
-// table's B-tree; unstage later moves them in key order, appending to each tree, and builds
-// the other indexes of the table afterwards, by sorting, instead of keeping them up to date
-// row by row: the writer spends about half as long on the keys.
+// A load into an empty store stages its keys. Inserted one customer after another, they
+// would land all over each key table's B-tree. Instead the writer appends one row per customer
+// to temp.stage_keys: the customer's id and, per key table, its rows there as a JSON array
+// (rendered on the parsing cores, in prepareRecord). At the end, unstage inserts each table's
+// rows in key order, which appends to its tree, and builds the table's other indexes afterwards
+// by sorting.
+
+// stagedNames are the key tables in the order of their columns in temp.stage_keys.
+var stagedNames = slices.Sorted(maps.Keys(keyTables))
+
+// stagedKeys is the batched INSERT into temp.stage_keys.
+func stagedKeys() batched {
+	return batched{"INSERT INTO temp.stage_keys (customer_id, " + strings.Join(stagedNames, ", ") + ") VALUES ", 1 + len(stagedNames)}
+}
+
+// stage creates temp.stage_keys.
 func (l *loader) stage(ctx context.Context) error {
-	for _, k := range keyTables {
-		cols := strings.Join(k.cols, ", ")
-		if _, err := l.tx.ExecContext(ctx, "CREATE TEMP TABLE stage_"+k.name+" AS SELECT "+cols+" FROM main."+k.name+" WHERE 0"); err != nil {
-			return err
+	_, err := l.tx.ExecContext(ctx, "CREATE TEMP TABLE stage_keys (customer_id INTEGER NOT NULL, "+strings.Join(stagedNames, " TEXT, ")+" TEXT)")
+	return err
+}
+
+// stagedRows renders k as the key columns of its temp.stage_keys row, in stagedNames order:
+// per table a JSON array of the customer's rows there (a row of one value is the value itself,
+// otherwise an array of its values), or nil for none. A key that is not valid UTF-8 would not
+// survive JSON as it is, so a customer with one is not staged (nil): its keys are written
+// directly.
+func stagedRows(k store.Keys) []any {
+	rows := make(map[string][][]string, len(keyTables))
+	valid := true
+	eachKey(k, func(name string, vals ...string) {
+		rows[name] = append(rows[name], vals)
+		for _, v := range vals {
+			valid = valid && utf8.ValidString(v)
 		}
+	})
+	if !valid {
+		return nil
 	}
-	return nil
+	out := make([]any, len(stagedNames))
+	for i, name := range stagedNames {
+		if len(rows[name]) == 0 {
+			continue
+		}
+		var v any = rows[name]
+		if len(keyTables[name].cols) == 2 { // one value and customer_id
+			flat := make([]string, len(rows[name]))
+			for j, r := range rows[name] {
+				flat[j] = r[0]
+			}
+			v = flat
+		}
+		b, _ := json.Marshal(v) // strings always marshal
+		out[i] = string(b)
+	}
+	return out
 }
 
 // unstage moves the staged keys into their tables in key order, with each table's other
-// indexes dropped meanwhile and built again afterwards, and drops the staging tables. The
-// whole load is one transaction, so a failure restores the indexes too.
+// indexes dropped meanwhile and built again afterwards, and drops temp.stage_keys. The whole
+// load is one transaction, so a failure restores the indexes too.
 func (l *loader) unstage(ctx context.Context) error {
-	for _, name := range slices.Sorted(maps.Keys(keyTables)) {
+	// Let SQLite sort on every core: nothing else runs while it does.
+	if _, err := l.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA threads = %d", runtime.GOMAXPROCS(0))); err != nil {
+		return err
+	}
+	for _, name := range stagedNames {
 		k := keyTables[name]
 		var indexes []struct {
 			Name string `db:"name"`
@@ -272,11 +317,17 @@ func (l *loader) unstage(ctx context.Context) error {
 				return err
 			}
 		}
-		cols := strings.Join(k.cols, ", ")
-		if _, err := l.tx.ExecContext(ctx, "INSERT OR IGNORE INTO main."+k.name+" ("+cols+") SELECT "+cols+" FROM temp.stage_"+k.name+" ORDER BY "+cols); err != nil {
-			return err
+		values, order := []string{"j.value"}, "1, 2"
+		if n := len(k.cols) - 1; n > 1 {
+			values, order = nil, "1"
+			for i := range n {
+				values = append(values, fmt.Sprintf("j.value ->> %d", i))
+				order += fmt.Sprintf(", %d", i+2)
+			}
 		}
-		if _, err := l.tx.ExecContext(ctx, "DROP TABLE temp.stage_"+k.name); err != nil {
+		q := "INSERT OR IGNORE INTO main." + k.name + " (" + strings.Join(k.cols, ", ") + ") SELECT " + strings.Join(values, ", ") +
+			", s.customer_id FROM temp.stage_keys s, json_each(s." + name + ") j ORDER BY " + order
+		if _, err := l.tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
 		for _, ix := range indexes {
@@ -285,7 +336,8 @@ func (l *loader) unstage(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	_, err := l.tx.ExecContext(ctx, "DROP TABLE temp.stage_keys")
+	return err
 }
 
 // close releases the prepared statements; closing twice is harmless.
@@ -338,9 +390,10 @@ func pairs(records store.Records) iter.Seq[record] {
 // one writer.
 type prepared struct {
 	record
-	keys store.Keys
-	fp   string
-	det  []byte
+	keys   store.Keys
+	staged []any // the keys as temp.stage_keys holds them, when the load stages them (stagedRows)
+	fp     string
+	det    []byte
 }
 
 // prepareRecord works out what apply writes for r; it runs on many goroutines at once.
@@ -354,6 +407,9 @@ func (l *loader) prepareRecord(r record) prepared {
 	c.Transactions = transactions.Newest(c.Transactions, -1)
 	p.fp = store.Fingerprint(c)
 	p.det = sqlshared.EncodeDetails(c)
+	if l.empty {
+		p.staged = stagedRows(p.keys)
+	}
 	return p
 }
 
@@ -399,7 +455,11 @@ func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) 
 		}
 		stats.Changed++
 	}
-	if err := l.writeKeys(ctx, id, p.keys); err != nil {
+	if p.staged != nil {
+		if err := l.insert["staged"].add(ctx, append([]any{id}, p.staged...)...); err != nil {
+			return err
+		}
+	} else if err := l.writeKeys(ctx, id, p.keys); err != nil {
 		return err
 	}
 	for seq, tx := range c.Transactions {
@@ -457,35 +517,38 @@ func (l *loader) flush(ctx context.Context) error {
 
 // writeKeys queues one index row per key of the customer.
 func (l *loader) writeKeys(ctx context.Context, id int64, k store.Keys) error {
-	exec := func(name string, args ...any) error {
-		return l.insert[name].add(ctx, append(args, id)...)
-	}
-	for _, e := range k.Emails {
-		if err := exec("email", e); err != nil {
-			return err
+	var err error
+	eachKey(k, func(name string, vals ...string) {
+		if err != nil {
+			return
 		}
+		args := make([]any, 0, len(vals)+1)
+		for _, v := range vals {
+			args = append(args, v)
+		}
+		err = l.insert[name].add(ctx, append(args, id)...)
+	})
+	return err
+}
+
+// eachKey calls f with each key row of k: its key table's name (in keyTables) and its values
+// before customer_id.
+func eachKey(k store.Keys, f func(name string, vals ...string)) {
+	for _, e := range k.Emails {
+		f("email", e)
 	}
 	for _, p := range k.Phones {
-		if err := exec("phone", p); err != nil {
-			return err
-		}
+		f("phone", p)
 	}
 	for _, w := range k.NameWords {
-		if err := exec("word", w); err != nil {
-			return err
-		}
+		f("word", w)
 	}
 	for name, v := range k.Attributes {
-		if err := exec("attr", name, v); err != nil {
-			return err
-		}
+		f("attr", name, v)
 	}
 	for _, ident := range k.Identifiers {
-		if err := exec("ident", ident[0], ident[1]); err != nil {
-			return err
-		}
+		f("ident", ident[0], ident[1])
 	}
-	return nil
 }
 
 // withoutWAL switches the file to a rollback journal for a load into a store with no
