@@ -247,49 +247,54 @@ func (d *decoder) digits() int {
 	return d.pos - start
 }
 
-// string reads a string at pos (its opening quote). Printable ASCII without escapes, the usual
-// case, is one copy; anything else is repaired as encoding/json does.
-func (d *decoder) string() (string, error) {
-	d.pos++ // "
-	start := d.pos
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
+// plainEnd scans a string at pos (its opening quote) for the first byte that is its closing
+// quote or needs repair: an escape, a control byte, non-ASCII. It returns where that byte is,
+// and whether it is the closing quote (the string is plain ASCII and needs no repair).
+func (d *decoder) plainEnd() (int, bool) {
+	for i := d.pos + 1; i < len(d.data); i++ {
+		switch c := d.data[i]; {
 		case c == '"':
-			s := string(d.data[start:d.pos])
-			d.pos++
-			return s, nil
+			return i, true
 		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return d.slowString(start)
+			return i, false
 		}
-		d.pos++
 	}
-	return "", d.fail("in a string")
+	return len(d.data), false
 }
 
-// key reads an object key at pos, sharing the string when the same key came before.
+// string reads a string at pos (its opening quote). Plain ASCII, the usual case, is one copy;
+// anything else is repaired as encoding/json does.
+func (d *decoder) string() (string, error) {
+	start := d.pos + 1
+	end, plain := d.plainEnd()
+	if plain {
+		d.pos = end + 1
+		return string(d.data[start:end]), nil
+	}
+	d.pos = end
+	if end == len(d.data) {
+		return "", d.fail("in a string")
+	}
+	return d.slowString(start)
+}
+
+// key reads an object key at pos, sharing the string when the same plain key came before.
 func (d *decoder) key() (string, error) {
 	start := d.pos + 1
-	end := start
-	for end < len(d.data) && end-start <= maxKeyLen {
-		c := d.data[end]
-		if c == '"' {
-			if k, ok := d.keys[string(d.data[start:end])]; ok {
-				d.pos = end + 1
-				return k, nil
-			}
-			break
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			return d.string()
-		}
-		end++
+	end, plain := d.plainEnd()
+	if !plain {
+		return d.string()
 	}
-	k, err := d.string()
-	if err == nil && len(k) <= maxKeyLen && len(d.keys) < maxKeys {
+	raw := d.data[start:end]
+	d.pos = end + 1
+	if k, ok := d.keys[string(raw)]; ok {
+		return k, nil
+	}
+	k := string(raw)
+	if len(k) <= maxKeyLen && len(d.keys) < maxKeys {
 		d.keys[k] = k
 	}
-	return k, err
+	return k, nil
 }
 
 // slowString finishes a string begun at start that holds escapes, control bytes or non-ASCII.
