@@ -28,8 +28,8 @@ const maxLoadErrors = 20
 // loadSQL are the statements of a Load, prepared once per Load as the fields of a loader.
 var loadSQL = struct {
 	seenTable, find, update, remember, firstPlace, unnamed, maxID string
-	// insert are the batched INSERTs of index rows and transactions, by kind: the statement
-	// head and its number of columns.
+	// insert are the batched INSERTs of customers and transactions (keyTables adds the key
+	// tables'), by kind: the statement head and its number of columns.
 	insert         map[string]batched
 	dropByCustomer []string
 }{
@@ -48,15 +48,17 @@ var loadSQL = struct {
 		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
 		"tx":       {"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES ", 5},
 	},
-	// Everything a customer has besides its customers row, by customer_id.
-	dropByCustomer: []string{
-		"DELETE FROM customer_emails WHERE customer_id = ?",
-		"DELETE FROM customer_phones WHERE customer_id = ?",
-		"DELETE FROM customer_name_words WHERE customer_id = ?",
-		"DELETE FROM customer_attributes WHERE customer_id = ?",
-		"DELETE FROM transaction_identifiers WHERE customer_id = ?",
-		"DELETE FROM transactions WHERE customer_id = ?",
-	},
+	dropByCustomer: dropsByCustomer(),
+}
+
+// dropsByCustomer deletes everything a customer has besides its customers row, by
+// customer_id: its rows in every key table, and its transactions.
+func dropsByCustomer() []string {
+	var out []string
+	for _, name := range keyNames {
+		out = append(out, "DELETE FROM "+keyTables[name].name+" WHERE customer_id = ?")
+	}
+	return append(out, "DELETE FROM transactions WHERE customer_id = ?")
 }
 
 // keyTables are the tables of ways to find a customer, by the name writeKeys fills them under,
@@ -68,6 +70,9 @@ var keyTables = map[string]keyTable{
 	"attr":  {"customer_attributes", []string{"name", "value", "customer_id"}},
 	"ident": {"transaction_identifiers", []string{"field", "value", "customer_id"}},
 }
+
+// keyNames are keyTables' names, sorted: the order of temp.stage_keys' columns.
+var keyNames = slices.Sorted(maps.Keys(keyTables))
 
 // keyTable is one of keyTables.
 type keyTable struct {
@@ -245,52 +250,44 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 // rows in key order, which appends to its tree, and builds the table's other indexes afterwards
 // by sorting.
 
-// stagedNames are the key tables in the order of their columns in temp.stage_keys.
-var stagedNames = slices.Sorted(maps.Keys(keyTables))
-
 // stagedKeys is the batched INSERT into temp.stage_keys.
 func stagedKeys() batched {
-	return batched{"INSERT INTO temp.stage_keys (customer_id, " + strings.Join(stagedNames, ", ") + ") VALUES ", 1 + len(stagedNames)}
+	return batched{"INSERT INTO temp.stage_keys (customer_id, " + strings.Join(keyNames, ", ") + ") VALUES ", 1 + len(keyNames)}
 }
 
 // stage creates temp.stage_keys.
 func (l *loader) stage(ctx context.Context) error {
-	_, err := l.tx.ExecContext(ctx, "CREATE TEMP TABLE stage_keys (customer_id INTEGER NOT NULL, "+strings.Join(stagedNames, " TEXT, ")+" TEXT)")
+	_, err := l.tx.ExecContext(ctx, "CREATE TEMP TABLE stage_keys (customer_id INTEGER NOT NULL, "+strings.Join(keyNames, " TEXT, ")+" TEXT)")
 	return err
 }
 
-// stagedRows renders k as the key columns of its temp.stage_keys row, in stagedNames order:
-// per table a JSON array of the customer's rows there (a row of one value is the value itself,
+// stagedRows renders k as the key columns of its temp.stage_keys row, in keyNames order: per
+// table a JSON array of the customer's rows there (a row of one value is the value itself,
 // otherwise an array of its values), or nil for none. A key that is not valid UTF-8 would not
 // survive JSON as it is, so a customer with one is not staged (nil): its keys are written
 // directly.
 func stagedRows(k store.Keys) []any {
-	rows := make(map[string][][]string, len(keyTables))
+	rows := make(map[string][]any, len(keyTables))
 	valid := true
 	eachKey(k, func(name string, vals ...string) {
-		rows[name] = append(rows[name], vals)
 		for _, v := range vals {
 			valid = valid && utf8.ValidString(v)
+		}
+		if len(vals) == 1 {
+			rows[name] = append(rows[name], vals[0])
+		} else {
+			rows[name] = append(rows[name], vals)
 		}
 	})
 	if !valid {
 		return nil
 	}
-	out := make([]any, len(stagedNames))
-	for i, name := range stagedNames {
-		if len(rows[name]) == 0 {
-			continue
+	out := make([]any, len(keyNames))
+	for i, name := range keyNames {
+		if len(rows[name]) > 0 {
+			b, _ := json.Marshal(rows[name]) // strings always marshal
+			out[i] = string(b)
 		}
-		var v any = rows[name]
-		if len(keyTables[name].cols) == 2 { // one value and customer_id
-			flat := make([]string, len(rows[name]))
-			for j, r := range rows[name] {
-				flat[j] = r[0]
-			}
-			v = flat
-		}
-		b, _ := json.Marshal(v) // strings always marshal
-		out[i] = string(b)
 	}
 	return out
 }
@@ -303,7 +300,7 @@ func (l *loader) unstage(ctx context.Context) error {
 	if _, err := l.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA threads = %d", runtime.GOMAXPROCS(0))); err != nil {
 		return err
 	}
-	for _, name := range stagedNames {
+	for _, name := range keyNames {
 		k := keyTables[name]
 		var indexes []struct {
 			Name string `db:"name"`
