@@ -35,13 +35,43 @@ func generated(n int, fail bool, at int, during func()) store.Records {
 	}
 }
 
-// journalMode reads the file's journal mode from a connection of its own.
-func journalMode(t *testing.T, path string) string {
+// readOnly opens path read-only on a pool of its own; the caller closes it, since an open
+// connection keeps a load from leaving the WAL.
+func readOnly(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// column reads the one column a query selects, row by row, as strings (bytes as they are).
+func column(t *testing.T, c *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := c.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// journalMode reads the file's journal mode from a connection of its own.
+func journalMode(t *testing.T, path string) string {
+	t.Helper()
+	c := readOnly(t, path)
 	defer c.Close()
 	var mode string
 	if err := c.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -158,10 +188,7 @@ func TestCrashDuringFirstLoad(t *testing.T) {
 	if _, err := db.Customer(ctx, "G-1", 50); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after the crash, G-1: %v; want not found", err)
 	}
-	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := readOnly(t, path)
 	defer c.Close()
 	var check string
 	if err := c.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
@@ -175,25 +202,9 @@ func TestCrashDuringFirstLoad(t *testing.T) {
 // schema lists the file's tables and indexes as SQLite stores their definitions.
 func schema(t *testing.T, path string) []string {
 	t.Helper()
-	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := readOnly(t, path)
 	defer c.Close()
-	rows, err := c.Query("SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return column(t, c, "SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name")
 }
 
 // TestFirstLoadKeepsTheSchema: the indexes a load into an empty store drops while it moves the
@@ -219,10 +230,7 @@ func TestFirstLoadKeepsTheSchema(t *testing.T) {
 	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"G-2999","deleted":true}`), "d.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := readOnly(t, path)
 	defer c.Close()
 	var left int
 	if err := c.QueryRow("SELECT (SELECT count(*) FROM customer_emails WHERE email = 'g2999@example.com') + (SELECT count(*) FROM customer_name_words WHERE customer_id NOT IN (SELECT id FROM customers))").Scan(&left); err != nil || left != 0 {
@@ -247,24 +255,9 @@ func TestFirstLoadKeepsKeysAsTheyAre(t *testing.T) {
 	if _, err := db.Load(context.Background(), records, store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := readOnly(t, path)
 	defer c.Close()
-	var got []string
-	rows, err := c.Query("SELECT CAST(name AS BLOB) FROM customer_attributes ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, string(b))
-	}
+	got := column(t, c, "SELECT CAST(name AS BLOB) FROM customer_attributes ORDER BY name")
 	if want := []string{raw, "plain"}; !slices.Equal(got, want) {
 		t.Errorf("stored attribute names %q, want %q", got, want)
 	}
