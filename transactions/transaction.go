@@ -13,11 +13,14 @@ package transactions
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
 )
 
 // FieldError is a validation failure; Field is the path of the field at fault, such as
@@ -65,14 +68,12 @@ func Load(typ Type, date time.Time, wire []byte) Transaction {
 
 // Parse validates one transaction given as a JSON object and renders its wire form.
 func Parse(raw []byte) (Transaction, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return Transaction{}, &FieldError{Msg: "not valid JSON"}
-	}
-	if dec.More() {
+	v, err := jsonvalue.Decode(raw)
+	if errors.Is(err, jsonvalue.ErrTrailing) {
 		return Transaction{}, &FieldError{Msg: "trailing data after the JSON object"}
+	}
+	if err != nil {
+		return Transaction{}, &FieldError{Msg: "not valid JSON"}
 	}
 	return FromValue(v)
 }

@@ -75,6 +75,8 @@ func TestValidation(t *testing.T) {
 		{"lower-case type", `{"type":"order"}`, "type", "unknown transaction type"},
 		{"not an object", `[1,2]`, "", "must be an object"},
 		{"not JSON", `{"type":`, "", "not valid JSON"},
+		{"a second object", `{"type":"GENERIC"} {"type":"GENERIC"}`, "", "trailing data"},
+		{"a bracket after the object", `{"type":"GENERIC"}]`, "", "trailing data"},
 		{"nested where not allowed", `{"type":"FLIGHT","seat":{"row":14}}`, "seat", "got an object"},
 		{"array where scalar", `{"type":"GENERIC","tags":["a"]}`, "tags", "got an array"},
 		{"products on FLIGHT", `{"type":"FLIGHT","products":[{"id":1}]}`, "products", "got an array"},

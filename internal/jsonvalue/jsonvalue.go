@@ -32,10 +32,13 @@ func Decode(data []byte) (any, error) {
 		return nil, err
 	}
 	if d.space(); d.pos < len(d.data) {
-		return nil, d.fail("after the value")
+		return nil, fmt.Errorf("%w: %w", ErrTrailing, d.fail("after the value"))
 	}
 	return v, nil
 }
+
+// ErrTrailing is wrapped by Decode's error when a whole value was read but more follows it.
+var ErrTrailing = errors.New("jsonvalue: data after the value")
 
 // decoders are reused, with their stacks and the keys they have seen: a seed file repeats the
 // same few dozen keys in every record.

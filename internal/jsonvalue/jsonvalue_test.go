@@ -3,6 +3,7 @@ package jsonvalue
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -126,5 +127,22 @@ func TestManyKeys(t *testing.T) {
 	}
 	for _, text := range []string{"{" + strings.Join(keys, ",") + "}", "{" + strings.Join(escaped, ",") + "}", "{" + strings.Join(keys, ",") + "}"} {
 		sameAsReference(t, []byte(text))
+	}
+}
+
+// TestTrailing: text after a whole value is told apart from a value that is not whole.
+func TestTrailing(t *testing.T) {
+	for text, want := range map[string]string{`{"a":1}]`: "trailing", `1 2`: "trailing", `{"a":1`: "bad", `[1,]`: "bad", "{\"a\":1} \n": "ok"} {
+		_, err := Decode([]byte(text))
+		got := "ok"
+		switch {
+		case errors.Is(err, ErrTrailing):
+			got = "trailing"
+		case err != nil:
+			got = "bad"
+		}
+		if got != want {
+			t.Errorf("Decode(%q): %v; want %s", text, err, want)
+		}
 	}
 }
