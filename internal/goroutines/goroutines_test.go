@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 )
@@ -37,7 +38,7 @@ func TestRepeat(t *testing.T) {
 
 // TestNoneLeftFails: a goroutine still running makes NoneLeft fail.
 func TestNoneLeftFails(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := settled()
 	release := make(chan struct{})
 	defer close(release)
 	go func() { <-release }()
@@ -49,6 +50,21 @@ func TestNoneLeftFails(t *testing.T) {
 	if !ft.failed {
 		t.Error("NoneLeft passed with a goroutine still running")
 	}
+}
+
+// settled is the goroutine count once it stops changing: the goroutine that ran the previous
+// test may still be on its way out, and its exit would hide the one a test starts.
+func settled() int {
+	n := runtime.NumGoroutine()
+	for range 100 {
+		time.Sleep(10 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
 }
 
 // fakeT records a Fatalf and stops the caller, as testing.T would.
