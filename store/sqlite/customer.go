@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -78,13 +79,25 @@ func linkIDs(n, m int) string {
 func placeholders(n int) string { return strings.Repeat("?, ", n-1) + "?" }
 
 // linkQuery orders and caps inside SQLite, for when there are too many candidates to fetch; its
-// arguments are linkIDs', then the limit.
-func linkQuery(n, m int) string {
+// arguments are linkIDs'.
+func linkQuery(n, m, limit int) string {
 	return `SELECT ` + customerColumns + `
 	FROM (SELECT customer_id, COUNT(DISTINCT kind) AS hits FROM (` + linkIDs(n, m) + `) GROUP BY customer_id) AS m
 	CROSS JOIN customers c ON c.id = m.customer_id
-	ORDER BY m.hits DESC, c.external_id
-	LIMIT ?`
+	ORDER BY m.hits DESC, c.external_id` + limitClause(limit)
+}
+
+// limitClause caps a query at n rows. The number is written into the statement, not bound:
+// SQLite (3.54) plans a LIMIT with the value bound to it, so it prepares a statement again
+// every time a LIMIT parameter is bound, even to the same value, which cost a basic search
+// more than its index seek. A limit is a server setting or a constant, so the texts stay few
+// and prepared.
+func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
+
+// candidateIDs selects the ids a search's first condition finds, one past MaxCandidates so
+// that too many can be told from just enough.
+func candidateIDs(c sqlshared.Cond) string {
+	return c.Driver() + limitClause(sqlshared.MaxCandidates+1)
 }
 
 // Link implements store.Store.
@@ -92,7 +105,7 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 	if len(q.Emails) == 0 && len(q.Phones) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(q.Emails)+len(q.Phones)+1) // room for linkQuery's limit
+	args := make([]any, 0, len(q.Emails)+len(q.Phones))
 	for _, v := range q.Emails {
 		args = append(args, v)
 	}
@@ -109,7 +122,7 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 	kinds := sqlshared.LinkKinds(hits)
 	limit := store.EffectiveLimit(q.Limit)
 	if len(kinds) > sqlshared.MaxCandidates {
-		cs, err := db.selectCustomers(ctx, linkQuery(len(q.Emails), len(q.Phones)), append(args, limit)...)
+		cs, err := db.selectCustomers(ctx, linkQuery(len(q.Emails), len(q.Phones), limit), args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: link: %w", err)
 		}
@@ -166,8 +179,8 @@ func searchQuery(q store.Search) (string, []any) {
 		conds = conds[1:]
 	}
 	where, more := searchFilters(q, conds)
-	args = append(append(args, more...), store.EffectiveLimit(q.Limit))
-	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id LIMIT ?", args
+	args = append(args, more...)
+	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id" + limitClause(store.EffectiveLimit(q.Limit)), args
 }
 
 // Search implements store.Store: the first condition's ids, when there are few, are fetched
@@ -178,7 +191,7 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	}
 	if q.ExternalID == "" {
 		conds := sqlshared.SearchConds(q)
-		ids, err := sqlshared.SelectAll(ctx, db.r, conds[0].Driver()+" LIMIT ?", append(conds[0].Args, sqlshared.MaxCandidates+1),
+		ids, err := sqlshared.SelectAll(ctx, db.r, candidateIDs(conds[0]), conds[0].Args,
 			func(rs *sql.Rows, id *int64) error { return rs.Scan(id) })
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: search: %w", err)
