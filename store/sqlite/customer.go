@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
+
 	"slices"
 	"strconv"
 	"strings"
@@ -216,16 +216,17 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	return cs, nil
 }
 
-// txsColumn selects a customer's newest transactions (seq < ?) as one column in sqlshared's
-// form, in no guaranteed order (SplitTransactions orders them); seq is the rank newest first.
-const txsColumn = `(SELECT group_concat(t.seq || char(31) || t.type || char(31) || t.sort_time || char(31) || t.wire, char(30))
-	   FROM transactions t WHERE t.customer_id = c.id AND t.seq < ?) AS txs`
+// txsColumn selects a customer's newest transactions (seq < ?, at most maxSeqs) as one column
+// in sqlshared's form, in no guaranteed order (SplitTransactions orders them); seq is the rank
+// newest first.
+var txsColumn = `(SELECT group_concat(` + txSeq + ` || char(31) || t.type || char(31) || t.sort_time || char(31) || t.wire, char(30))
+	   FROM transactions t WHERE ` + txRange("c.id", "?") + `) AS txs`
 
 // customerQuery reads a customer and its newest transactions as one row.
-const customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c WHERE c.external_id = ?`
+var customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c WHERE c.external_id = ?`
 
 // exportQuery reads every customer with all its transactions, in external id order.
-const exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c ORDER BY c.external_id`
+var exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c ORDER BY c.external_id`
 
 // fullRow is a customers row with its transactions column.
 type fullRow struct {
@@ -241,13 +242,13 @@ func (r *fullRow) customer() (store.Customer, error) {
 // Customer implements store.Store.
 func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	var r fullRow
-	err := db.r.QueryRowContext(ctx, customerQuery, maxTransactions, externalID).
+	err := db.r.QueryRowContext(ctx, customerQuery, min(maxTransactions, maxSeqs), externalID).
 		Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
 	return sqlshared.FoundCustomer("sqlite", err, r.customer)
 }
 
 // export yields every customer from one read transaction, so that the view is consistent.
 func (db *file) export(ctx context.Context, yield func(store.Customer, error) bool) {
-	sqlshared.Export(ctx, db.r, &sql.TxOptions{ReadOnly: true}, "sqlite", exportQuery, []any{math.MaxInt32},
+	sqlshared.Export(ctx, db.r, &sql.TxOptions{ReadOnly: true}, "sqlite", exportQuery, []any{maxSeqs},
 		(*fullRow).customer, yield)
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -46,7 +47,7 @@ var loadSQL = struct {
 	insert: map[string]batched{
 		// New customers come with the ids the load gives them, so that they too are batched.
 		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
-		"tx":       {"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) VALUES ", 5},
+		"tx":       {"INSERT INTO transactions (id, type, sort_time, wire) VALUES ", 4},
 	},
 	dropByCustomer: dropsByCustomer(),
 }
@@ -58,7 +59,7 @@ func dropsByCustomer() []string {
 	for _, name := range keyNames {
 		out = append(out, "DELETE FROM "+keyTables[name].name+" WHERE customer_id = ?")
 	}
-	return append(out, "DELETE FROM transactions WHERE customer_id = ?")
+	return append(out, "DELETE FROM transactions AS t WHERE "+txRange("?1", strconv.Itoa(maxSeqs)))
 }
 
 // keyTables are the tables of ways to find a customer, by the name writeKeys fills them under,
@@ -460,7 +461,11 @@ func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) 
 		return err
 	}
 	for seq, tx := range c.Transactions {
-		if err := l.insert["tx"].add(ctx, id, seq, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
+		key, err := txKey(id, seq)
+		if err != nil {
+			return fmt.Errorf("customer %s: %w", c.ExternalID, err)
+		}
+		if err := l.insert["tx"].add(ctx, key, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
 			return err
 		}
 	}

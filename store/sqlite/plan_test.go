@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,9 +58,23 @@ func queryShapes() []shape {
 	// What a Load looks up and removes per customer (replace's sweep of unnamed customers
 	// reads the whole table by design, once).
 	for _, s := range append([]string{loadSQL.find, loadSQL.update, dropCustomer}, loadSQL.dropByCustomer...) {
-		add("load", s, make([]any, strings.Count(s, "?")))
+		add("load", s, make([]any, paramCount(s)))
 	}
 	return shapes
+}
+
+// paramCount is how many arguments statement s takes: one per ?, or for numbered ones (?1),
+// the highest number.
+func paramCount(s string) int {
+	n := 0
+	for _, m := range regexp.MustCompile(`\?(\d*)`).FindAllStringSubmatch(s, -1) {
+		if m[1] == "" {
+			n++
+		} else if k, _ := strconv.Atoi(m[1]); k > n {
+			n = k
+		}
+	}
+	return n
 }
 
 // TestQueryPlansAreIndexSeeks asks SQLite how it runs every query shape and fails on a full
