@@ -49,11 +49,16 @@ func (s *Server) lookup(c echo.Context) error {
 		found = nil
 	}
 	c.Set(lookupCountKey, len(found))
-	body, err := s.encodeResponse(found, l.kind == LookupDetailed)
-	if err != nil {
-		return err
+	buf := answerBuffers.Get().(*[]byte)
+	body, err := s.encodeResponse(*buf, found, l.kind == LookupDetailed)
+	if err == nil {
+		err = writeBody(c, http.StatusOK, body)
 	}
-	return writeBody(c, http.StatusOK, body)
+	if cap(body) <= maxPooledAnswer {
+		*buf = body
+		answerBuffers.Put(buf)
+	}
+	return err
 }
 
 // resolve asks the store the lookup's one question. Any error is the store's.

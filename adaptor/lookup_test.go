@@ -1,16 +1,22 @@
 package adaptor_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/replay"
+	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
@@ -112,5 +118,61 @@ func assertWireRules(t *testing.T, body []byte) {
 	t.Helper()
 	for _, p := range wirerules.Problems(body, false) {
 		t.Errorf("%s in %s", p, body)
+	}
+}
+
+// TestConcurrentAnswersStayApart: answers are written from reused buffers, so lookups answered
+// at the same time must each get exactly the answer they get alone.
+func TestConcurrentAnswersStayApart(t *testing.T) {
+	v := &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute}
+	srv := newDemoServer(t, v)
+	var bodies []string
+	for i := 1001; i <= 1012; i++ {
+		bodies = append(bodies, fmt.Sprintf(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-%d"},"uniqueMatchRequired":true}`, i))
+	}
+	bodies = append(bodies,
+		`{"lookupLevel":"BASIC","query":{"emails":["ada@example.com"],"phones":["+14155550123"]},"uniqueMatchRequired":false}`,
+		`{"lookupLevel":"BASIC","query":{"email":"charles@example.com"},"uniqueMatchRequired":false}`)
+	serve := func(body string) (int, string) {
+		sr, err := signing.NewRequest([]byte(testKey), "POST", "/lookup", "", []byte(body), testNow)
+		if err != nil {
+			panic(err)
+		}
+		r := httptest.NewRequest("POST", "/lookup", bytes.NewReader(sr.Body))
+		r.Header = sr.Header
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	want := make([]string, len(bodies))
+	distinct := map[string]bool{}
+	for i, b := range bodies {
+		code, answer := serve(b)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", b, code, answer)
+		}
+		want[i] = answer
+		distinct[answer] = true
+	}
+	if len(distinct) < len(bodies)-2 {
+		t.Fatalf("only %d distinct answers to %d lookups; the test needs different ones", len(distinct), len(bodies))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(bodies))
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 50 {
+				i := (g + n) % len(bodies)
+				if code, got := serve(bodies[i]); code != http.StatusOK || got != want[i] {
+					errs <- fmt.Sprintf("%s answered %d %s, want %s", bodies[i], code, got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

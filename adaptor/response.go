@@ -2,7 +2,9 @@ package adaptor
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
@@ -28,11 +30,18 @@ type wirePhone struct {
 	Type     string `json:"type"`
 }
 
-// encodeResponse writes the answer body: {"results": […]} is its only key (docs/protocol.md, The
+// answerBuffers holds answer bodies for the next answers to be written into. A body is written
+// to the connection before its lookup returns, and nothing keeps it, so the lookup puts it back.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledAnswer is the largest buffer kept for reuse; a rare huge answer is left to the GC.
+const maxPooledAnswer = 64 << 10
+
+// encodeResponse appends the answer body to dst[:0]: {"results": […]} is its only key (docs/protocol.md, The
 // answer). encoding/json renders each customer; a DETAILED answer (detailed) adds the actions
 // that apply, and its transactions are spliced in as stored — compact JSON validated when they
 // were loaded — instead of being re-validated on every answer.
-func (s *Server) encodeResponse(found []store.Customer, detailed bool) ([]byte, error) {
+func (s *Server) encodeResponse(dst []byte, found []store.Customer, detailed bool) ([]byte, error) {
 	withTransactions := detailed
 	size := 16
 	for i := range found {
@@ -43,7 +52,7 @@ func (s *Server) encodeResponse(found []store.Customer, detailed bool) ([]byte, 
 			}
 		}
 	}
-	buf := append(make([]byte, 0, size), `{"results":[`...)
+	buf := append(slices.Grow(dst[:0], size), `{"results":[`...)
 	for i := range found {
 		if i > 0 {
 			buf = append(buf, ',')
