@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-
 	"slices"
 	"strconv"
 	"strings"

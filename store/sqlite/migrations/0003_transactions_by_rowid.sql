@@ -1,7 +1,7 @@
 -- Transactions keyed by their rowid, customer_id << 24 | seq (txkey.go), so that a customer's
 -- transactions are one range of a B-tree whose interior pages hold only integers. Keyed by
 -- (customer_id, seq) WITHOUT ROWID, the interior pages held whole rows, and a detailed lookup
--- read about twice as many pages.
+-- read a third more pages.
 CREATE TABLE transactions_by_rowid (
   id        INTEGER PRIMARY KEY,
   type      TEXT NOT NULL,
