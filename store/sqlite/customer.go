@@ -215,11 +215,10 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	return cs, nil
 }
 
-// txsColumn selects a customer's newest transactions (seq < ?, at most maxSeqs) as one column
-// in sqlshared's form, in no guaranteed order (SplitTransactions orders them); seq is the rank
-// newest first.
-var txsColumn = `(SELECT group_concat(` + txSeq + ` || char(31) || t.type || char(31) || t.sort_time || char(31) || t.wire, char(30))
-	   FROM transactions t WHERE ` + txRange("c.id", "?") + `) AS txs`
+// txsColumn selects a customer's first ? chunks of transactions (at most maxChunks) as one
+// column in sqlshared's form: the newest chunkSize times ? of them, in no guaranteed order
+// (SplitTransactions orders them).
+var txsColumn = `(SELECT group_concat(t.txs, char(30)) FROM transaction_chunks t WHERE ` + chunkRange("c.id", "?") + `) AS txs`
 
 // customerQuery reads a customer and its newest transactions as one row.
 var customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c WHERE c.external_id = ?`
@@ -241,13 +240,17 @@ func (r *fullRow) customer() (store.Customer, error) {
 // Customer implements store.Store.
 func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	var r fullRow
-	err := db.r.QueryRowContext(ctx, customerQuery, min(maxTransactions, maxSeqs), externalID).
+	err := db.r.QueryRowContext(ctx, customerQuery, chunksFor(maxTransactions), externalID).
 		Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
-	return sqlshared.FoundCustomer("sqlite", err, r.customer)
+	return sqlshared.FoundCustomer("sqlite", err, func() (store.Customer, error) {
+		c, err := r.customer()
+		c.Transactions = c.Transactions[:min(len(c.Transactions), max(maxTransactions, 0))]
+		return c, err
+	})
 }
 
 // export yields every customer from one read transaction, so that the view is consistent.
 func (db *file) export(ctx context.Context, yield func(store.Customer, error) bool) {
-	sqlshared.Export(ctx, db.r, &sql.TxOptions{ReadOnly: true}, "sqlite", exportQuery, []any{maxSeqs},
+	sqlshared.Export(ctx, db.r, &sql.TxOptions{ReadOnly: true}, "sqlite", exportQuery, []any{maxChunks},
 		(*fullRow).customer, yield)
 }

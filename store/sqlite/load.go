@@ -47,7 +47,7 @@ var loadSQL = struct {
 	insert: map[string]batched{
 		// New customers come with the ids the load gives them, so that they too are batched.
 		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
-		"tx":       {"INSERT INTO transactions (id, type, sort_time, wire) VALUES ", 4},
+		"chunk":    {"INSERT INTO transaction_chunks (id, txs) VALUES ", 2},
 	},
 	dropByCustomer: dropsByCustomer(),
 }
@@ -59,7 +59,7 @@ func dropsByCustomer() []string {
 	for _, name := range keyNames {
 		out = append(out, "DELETE FROM "+keyTables[name].name+" WHERE customer_id = ?")
 	}
-	return append(out, "DELETE FROM transactions AS t WHERE "+txRange("?1", strconv.Itoa(maxSeqs)))
+	return append(out, "DELETE FROM transaction_chunks AS t WHERE "+chunkRange("?1", strconv.Itoa(maxChunks)))
 }
 
 // keyTables are the tables of ways to find a customer, by the name writeKeys fills them under,
@@ -392,6 +392,7 @@ type prepared struct {
 	staged []any // the keys as temp.stage_keys holds them, when the load stages them (stagedRows)
 	fp     string
 	det    []byte
+	chunks []string // the transactions, newest first, rendered chunkSize to a chunk
 }
 
 // prepareRecord works out what apply writes for r; it runs on many goroutines at once.
@@ -405,10 +406,28 @@ func (l *loader) prepareRecord(r record) prepared {
 	c.Transactions = transactions.Newest(c.Transactions, -1)
 	p.fp = store.Fingerprint(c)
 	p.det = sqlshared.EncodeDetails(c)
+	p.chunks = renderChunks(c.Transactions)
 	if l.empty {
 		p.staged = stagedRows(p.keys)
 	}
 	return p
+}
+
+// renderChunks renders txs, newest first, as the rows of transaction_chunks.
+func renderChunks(txs []transactions.Transaction) []string {
+	var out []string
+	var b []byte
+	for start := 0; start < len(txs); start += chunkSize {
+		b = b[:0]
+		for seq := start; seq < min(start+chunkSize, len(txs)); seq++ {
+			if seq > start {
+				b = append(b, 0x1e)
+			}
+			b = sqlshared.AppendTransactionItem(b, seq, txs[seq])
+		}
+		out = append(out, string(b))
+	}
+	return out
 }
 
 // apply writes one record: a tombstone removes its customer; a customer is added, changed, or
@@ -460,12 +479,12 @@ func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) 
 	} else if err := l.writeKeys(ctx, id, p.keys); err != nil {
 		return err
 	}
-	for seq, tx := range c.Transactions {
-		key, err := txKey(id, seq)
+	for n, chunk := range p.chunks {
+		key, err := chunkKey(id, n)
 		if err != nil {
 			return fmt.Errorf("customer %s: %w", c.ExternalID, err)
 		}
-		if err := l.insert["tx"].add(ctx, key, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire())); err != nil {
+		if err := l.insert["chunk"].add(ctx, key, chunk); err != nil {
 			return err
 		}
 	}

@@ -3,19 +3,24 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
-// TestMigrationToRowidTransactions: a store written before migration 3, its transactions keyed
-// (customer_id, seq) WITHOUT ROWID, answers exactly as before once migrated.
-func TestMigrationToRowidTransactions(t *testing.T) {
+// TestTransactionMigrations: a store written before migration 3, its transactions one row each
+// keyed (customer_id, seq) WITHOUT ROWID, answers exactly as before once migrations 3 (rowid
+// keys) and 4 (chunks) have rewritten them.
+func TestTransactionMigrations(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	current := openAt(t, filepath.Join(dir, "current.db"))
@@ -27,6 +32,9 @@ func TestMigrationToRowidTransactions(t *testing.T) {
 	if _, err := current.Load(ctx, store.ReadSeed(seed, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := current.Load(ctx, store.ReadSeed(strings.NewReader(manyTransactions("M-1", 150)), "many.jsonl"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	want := exported(t, current)
 	withTransactions, most := 0, 0
 	for _, c := range want {
@@ -35,7 +43,7 @@ func TestMigrationToRowidTransactions(t *testing.T) {
 		}
 		most = max(most, len(c.Transactions))
 	}
-	if withTransactions < 10 || most <= 2 {
+	if withTransactions < 10 || most <= 2*64 {
 		t.Fatalf("the demo seed has %d customers with transactions, at most %d each; the test needs more", withTransactions, most)
 	}
 
@@ -64,11 +72,19 @@ func TestMigrationToRowidTransactions(t *testing.T) {
 		"INSERT INTO customer_name_words SELECT * FROM cur.customer_name_words",
 		"INSERT INTO customer_attributes SELECT * FROM cur.customer_attributes",
 		"INSERT INTO transaction_identifiers SELECT * FROM cur.transaction_identifiers",
-		"INSERT INTO transactions (customer_id, seq, type, sort_time, wire) SELECT id >> 24, id & 16777215, type, sort_time, wire FROM cur.transactions",
 		"DETACH DATABASE cur")
 	for _, s := range steps {
 		if _, err := old.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	for _, c := range want {
+		for seq, tx := range c.Transactions {
+			if _, err := old.Exec(`INSERT INTO transactions (customer_id, seq, type, sort_time, wire)
+				SELECT id, ?, ?, ?, ? FROM customers WHERE external_id = ?`,
+				seq, string(tx.Type()), tx.Date().UnixMicro(), string(tx.Wire()), c.ExternalID); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	var oldRows int
@@ -86,15 +102,17 @@ func TestMigrationToRowidTransactions(t *testing.T) {
 		t.Errorf("after the migration the store exports\n%+v\nwant\n%+v", got, want)
 	}
 	for _, c := range want {
-		a, errA := current.Customer(ctx, c.ExternalID, 2)
-		b, errB := migrated.Customer(ctx, c.ExternalID, 2)
-		if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
-			t.Errorf("%s, newest 2: %+v (%v) after the migration, want %+v (%v)", c.ExternalID, b, errB, a, errA)
+		for _, n := range []int{2, 64, 65} {
+			a, errA := current.Customer(ctx, c.ExternalID, n)
+			b, errB := migrated.Customer(ctx, c.ExternalID, n)
+			if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s, newest %d: %+v (%v) after the migration, want %+v (%v)", c.ExternalID, n, b, errB, a, errA)
+			}
 		}
 	}
-	schema := column(t, readOnly(t, oldPath), "SELECT sql FROM sqlite_master WHERE name = 'transactions'")
-	if len(schema) != 1 || !strings.Contains(schema[0], "id        INTEGER PRIMARY KEY") {
-		t.Errorf("transactions after the migration: %q", schema)
+	tables := column(t, readOnly(t, oldPath), "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'transaction%' ORDER BY name")
+	if strings.Join(tables, " ") != "transaction_chunks transaction_identifiers" {
+		t.Errorf("tables after the migrations: %q", tables)
 	}
 }
 
@@ -109,4 +127,51 @@ func exported(t *testing.T, db *sqlite.DB) []store.Customer {
 		out = append(out, c)
 	}
 	return out
+}
+
+// manyTransactions is a seed line of a customer with n transactions, each a day older than the
+// one before.
+func manyTransactions(id string, n int) string {
+	var txs []string
+	for i := range n {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -i).Format(time.RFC3339)
+		txs = append(txs, fmt.Sprintf(`{"type":"ORDER","orderNumber":"%s-%d","createdAt":"%s"}`, id, i, at))
+	}
+	return fmt.Sprintf(`{"externalCustomerId":%q,"name":"Many Orders","transactions":[%s]}`, id, strings.Join(txs, ",")) + "\n"
+}
+
+// TestChunkBoundaries: a detailed lookup's newest n transactions, whatever n is against the
+// chunks they are stored in, are the memory store's.
+func TestChunkBoundaries(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	norm, _ := store.NewNormalizer("US")
+	mem := memory.New(norm)
+	for _, s := range []store.Loader{db, mem} {
+		if _, err := s.Load(ctx, store.ReadSeed(strings.NewReader(manyTransactions("M-1", 150)+manyTransactions("M-2", 64)), "many.jsonl"), store.LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"M-1", "M-2"} {
+		for _, n := range []int{0, 1, 63, 64, 65, 128, 129, 150, 151, 1000} {
+			got, err := db.Customer(ctx, id, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := mem.Customer(ctx, id, n)
+			if g, w := wires(got.Transactions), wires(want.Transactions); g != w {
+				t.Errorf("%s, newest %d: %d transactions, want %d:\n%s\nwant\n%s", id, n, len(got.Transactions), len(want.Transactions), g, w)
+			}
+		}
+	}
+}
+
+// wires is transactions' wire forms, one a line.
+func wires(txs []transactions.Transaction) string {
+	var b strings.Builder
+	for _, tx := range txs {
+		b.Write(tx.Wire())
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

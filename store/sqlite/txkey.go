@@ -5,38 +5,43 @@ import (
 	"strconv"
 )
 
-// A transaction's rowid is its customer's id shifted left by seqBits, plus its seq (its rank,
-// newest first), so that a customer's transactions are one range of the table's own B-tree.
-// That tree's interior pages hold nothing but integers. Keyed by (customer_id, seq) WITHOUT
-// ROWID, as before migration 0003, every interior page held whole rows, a dozen to a page, and
-// a detailed lookup read 7.7 pages from the file where it now reads 5.8. Migration 0003 writes
-// the same keys, with 24 spelled out.
-const seqBits = 24
+// A customer's transactions are stored in chunks of chunkSize, newest first, each one row of
+// transaction_chunks holding its part of the transactions column already rendered (sqlshared's
+// form). A chunk's rowid is its customer's id shifted left by chunkBits, plus its number, so
+// that a customer's chunks are one range of a B-tree whose interior pages hold only integers,
+// and a detailed lookup reads the first chunk or few. Migrations 0003 and 0004 write the same
+// keys, with the numbers spelled out.
+const (
+	chunkBits = 24
+	chunkSize = 64
+)
 
-// maxSeqs is how many transactions a customer can have: far more than one 16 MiB seed line
+// maxChunks is how many chunks a customer can have: more transactions than one 16 MiB seed line
 // holds.
-const maxSeqs = 1 << seqBits
+const maxChunks = 1 << chunkBits
 
 // maxCustomerID is the highest customer id whose transactions have keys.
-const maxCustomerID = 1<<(63-seqBits) - 1
+const maxCustomerID = 1<<(63-chunkBits) - 1
 
-// txKey is the rowid of a customer's transaction of rank seq.
-func txKey(customerID int64, seq int) (int64, error) {
-	if seq >= maxSeqs {
-		return 0, fmt.Errorf("more than %d transactions", maxSeqs)
+// chunkKey is the rowid of a customer's chunk number n.
+func chunkKey(customerID int64, n int) (int64, error) {
+	if n >= maxChunks {
+		return 0, fmt.Errorf("more than %d transactions", maxChunks*chunkSize)
 	}
 	if customerID > maxCustomerID {
 		return 0, fmt.Errorf("its id %d is past the last one transactions can be stored for", customerID)
 	}
-	return customerID<<seqBits | int64(seq), nil
+	return customerID<<chunkBits | int64(n), nil
 }
 
-// txRange is the condition selecting the transactions of customer expr (an SQL expression)
-// whose seq is below limit, another SQL expression at most maxSeqs.
-func txRange(expr, limit string) string {
-	start := "(" + expr + " << " + strconv.Itoa(seqBits) + ")"
-	return "t.id >= " + start + " AND t.id < " + start + " + " + limit
+// chunksFor is how many chunks hold a customer's newest n transactions.
+func chunksFor(n int) int {
+	return min((max(n, 0)+chunkSize-1)/chunkSize, maxChunks)
 }
 
-// txSeq is the SQL expression of transaction t's seq.
-var txSeq = "(t.id & " + strconv.Itoa(maxSeqs-1) + ")"
+// chunkRange is the condition selecting chunk table t's first count chunks (an SQL expression,
+// at most maxChunks) of customer expr (another).
+func chunkRange(expr, count string) string {
+	start := "(" + expr + " << " + strconv.Itoa(chunkBits) + ")"
+	return "t.id >= " + start + " AND t.id < " + start + " + " + count
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -120,6 +121,18 @@ func DecodeDetails(b []byte, c *store.Customer) error {
 // string_agg. The items may come in any order: SQLite's group_concat keeps one only with an
 // ORDER BY, which costs it a sort into a temporary table on every lookup, so the order is put
 // right here instead, where it is almost always right already.
+
+// AppendTransactionItem appends one item of a transactions column, tx of rank seq, for a store
+// that renders the column ahead of time; items are joined by RS (0x1e).
+func AppendTransactionItem(b []byte, seq int, tx transactions.Transaction) []byte {
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, 0x1f)
+	b = append(b, tx.Type()...)
+	b = append(b, 0x1f)
+	b = strconv.AppendInt(b, tx.Date().UnixMicro(), 10)
+	b = append(b, 0x1f)
+	return append(b, tx.Wire()...)
+}
 
 // SplitTransactions parses a transactions column, newest first; empty is none. The wire forms
 // are slices of b, which the transactions keep: b must not change afterwards.

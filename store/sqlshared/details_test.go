@@ -83,3 +83,39 @@ func TestSplitTransactionsOrdersBySeq(t *testing.T) {
 		}
 	}
 }
+
+// TestTransactionItemsRoundTrip: items AppendTransactionItem renders, joined by RS in any
+// order, split back into the transactions, newest first.
+func TestTransactionItemsRoundTrip(t *testing.T) {
+	var want []transactions.Transaction
+	for _, raw := range []string{
+		`{"type":"ORDER","orderNumber":"1","createdAt":"2026-03-01T10:00:00Z"}`,
+		`{"type":"GENERIC","title":"undated"}`,
+		`{"type":"STAY","hotel":"Ritz","checkInDate":"1969-07-20"}`,
+	} {
+		tx, err := transactions.Parse([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, tx)
+	}
+	var col []byte
+	for _, seq := range []int{2, 0, 1} {
+		if len(col) > 0 {
+			col = append(col, 0x1e)
+		}
+		col = AppendTransactionItem(col, seq, want[seq])
+	}
+	got, err := SplitTransactions(col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d transactions back, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Type() != want[i].Type() || !got[i].Date().Equal(want[i].Date()) || string(got[i].Wire()) != string(want[i].Wire()) {
+			t.Errorf("item %d: %s %v %s, want %s %v %s", i, got[i].Type(), got[i].Date(), got[i].Wire(), want[i].Type(), want[i].Date(), want[i].Wire())
+		}
+	}
+}
