@@ -117,9 +117,10 @@ func DecodeDetails(b []byte, c *store.Customer) error {
 // customer (so that a concurrent load cannot mix two versions, and they cross the driver once),
 // each "seq US type US sort_time US wire" and joined by RS — JSON text never holds a raw
 // control character, so neither separator can occur inside one. seq is the rank newest first
-// and sort_time Unix microseconds. SQLite builds it with group_concat, PostgreSQL with
-// string_agg. The items may come in any order: SQLite's group_concat keeps one only with an
-// ORDER BY, which costs it a sort into a temporary table on every lookup, so the order is put
+// and sort_time Unix microseconds. SQLite stores it rendered, 64 items to a row
+// (AppendTransactionItem), and joins a customer's rows with group_concat; PostgreSQL builds it
+// with string_agg. The items may come in any order: group_concat keeps one only with an ORDER
+// BY, which costs SQLite a sort into a temporary table on every lookup, so the order is put
 // right here instead, where it is almost always right already.
 
 // AppendTransactionItem appends one item of a transactions column, tx of rank seq, for a store
