@@ -2,6 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -9,6 +12,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
@@ -58,5 +62,32 @@ func TestConcurrentMigrate(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Errorf("a replica's migrate: %v", err)
 		}
+	}
+}
+
+// TestNewerSchemaIsRefused: a schema a later lookup-adaptor migrated is not used by this one,
+// which would misread it; the error names both versions.
+func TestNewerSchemaIsRefused(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("INSERT INTO schema_migrations (version) VALUES (999)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Migrate(ctx)
+	if !errors.Is(err, sqlshared.ErrNewerSchema) || !strings.Contains(err.Error(), "version 999") {
+		t.Errorf("Migrate of a schema at version 999: %v", err)
 	}
 }

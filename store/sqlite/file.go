@@ -108,6 +108,9 @@ func (db *file) migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: %w", err)
 	}
+	if err := sqlshared.CheckNotNewer(current, steps); err != nil {
+		return 0, fmt.Errorf("sqlite: %w", err)
+	}
 	applied := 0
 	for _, m := range steps {
 		if m.Version <= current {

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
@@ -183,5 +185,30 @@ func TestDuplicatesAreNamed(t *testing.T) {
 		if _, err := db.Customer(ctx, "D-2", 50); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("seeded %v: the failed load wrote D-2 (%v)", seeded, err)
 		}
+	}
+}
+
+// TestNewerSchemaIsRefused: a store a later lookup-adaptor migrated is not opened for use by
+// this one, which would misread it; the error names both versions.
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	openAt(t, path).Close()
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("INSERT INTO schema_migrations (version) VALUES (999)"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	norm, _ := store.NewNormalizer("US")
+	db, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Migrate(context.Background())
+	if !errors.Is(err, sqlshared.ErrNewerSchema) || !strings.Contains(err.Error(), "version 999") {
+		t.Errorf("Migrate of a store at version 999: %v", err)
 	}
 }

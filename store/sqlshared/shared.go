@@ -3,6 +3,7 @@ package sqlshared
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -42,6 +43,23 @@ func Migrations(fsys fs.FS) ([]Migration, error) {
 		out = append(out, Migration{Version: version, Name: f, Script: string(script)})
 	}
 	return out, nil
+}
+
+// ErrNewerSchema is the error for a store whose schema is newer than this build's migrations:
+// a newer lookup-adaptor migrated it, and this one would misread it.
+var ErrNewerSchema = errors.New("the store's schema is newer than this lookup-adaptor knows; run the version that migrated it, or a later one")
+
+// CheckNotNewer reports ErrNewerSchema, with both versions, when a store at version current
+// has a migration that steps (this build's) lack.
+func CheckNotNewer(current int, steps []Migration) error {
+	known := 0
+	if len(steps) > 0 {
+		known = steps[len(steps)-1].Version
+	}
+	if current > known {
+		return fmt.Errorf("%w (the store is at version %d, this build at %d)", ErrNewerSchema, current, known)
+	}
+	return nil
 }
 
 // Export streams the customers query selects (with args), each row scanned into an R and
