@@ -21,7 +21,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
-	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 	"github.com/lookup-adaptor/lookup-adaptor/wirerules"
 )
 
@@ -53,15 +53,7 @@ var backends = map[string]func(t *testing.T) store.Store{
 		return db
 	},
 	"sqlite": func(t *testing.T) store.Store {
-		ctx := context.Background()
-		db, err := sqlite.Open(ctx, sqlite.Options{DSN: filepath.Join(t.TempDir(), "demo.db"), Normalizer: testNorm, Create: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		db := sqlitetest.Open(t, filepath.Join(t.TempDir(), "demo.db"), testNorm)
 		loadDemo(t, db)
 		return db
 	},

@@ -10,6 +10,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 )
 
 // TestBackendsAgreeOnAGeneratedStore loads one generated store three ways — into the memory
@@ -34,17 +35,7 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	openSQLite := func(name string) *sqlite.DB {
-		db, err := sqlite.Open(ctx, sqlite.Options{DSN: filepath.Join(t.TempDir(), name), Normalizer: norm, Create: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
+	openSQLite := func(name string) *sqlite.DB { return sqlitetest.Open(t, filepath.Join(t.TempDir(), name), norm) }
 	mem := memory.New(norm)
 	load(mem, jsonl)
 	empty := openSQLite("empty.db")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 )
 
 // benchDB opens the database named by LOOKUP_BENCH_DB, built with
@@ -22,13 +23,7 @@ func benchDB(b *testing.B) *sqlite.DB {
 	if path == "" {
 		b.Skip("set LOOKUP_BENCH_DB to a database seeded with `lookup-adaptor generate` output")
 	}
-	norm, _ := store.NewNormalizer("US")
-	db, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return db
+	return sqlitetest.Existing(b, path, testNorm)
 }
 
 // BenchmarkQueries runs each query shape against generated customer C-500000 (whose email,

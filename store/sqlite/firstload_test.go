@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -136,13 +136,8 @@ func TestFailedFirstLoadWritesNothing(t *testing.T) {
 func TestFirstLoadWithTheFileOpenElsewhere(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
 	db := openAt(t, path)
-	norm, _ := store.NewNormalizer("US")
 	ctx := context.Background()
-	other, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := sqlitetest.Existing(t, path, testNorm)
 	if _, err := other.Customer(ctx, "G-1", 50); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("before the load: %v", err)
 	}
@@ -178,13 +173,8 @@ func TestCrashDuringFirstLoad(t *testing.T) {
 	if !exists(path + "-journal") {
 		t.Fatal("no journal left behind by the crash")
 	}
-	norm, _ := store.NewNormalizer("US")
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqlitetest.Existing(t, path, testNorm)
 	if _, err := db.Customer(ctx, "G-1", 50); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after the crash, G-1: %v; want not found", err)
 	}

@@ -145,8 +145,7 @@ func manyTransactions(id string, n int) string {
 func TestChunkBoundaries(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	norm, _ := store.NewNormalizer("US")
-	mem := memory.New(norm)
+	mem := memory.New(testNorm)
 	for _, s := range []store.Loader{db, mem} {
 		if _, err := s.Load(ctx, store.ReadSeed(strings.NewReader(manyTransactions("M-1", 150)+manyTransactions("M-2", 64)), "many.jsonl"), store.LoadOptions{}); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
@@ -22,23 +23,19 @@ func open(t *testing.T) *sqlite.DB {
 	return openAt(t, filepath.Join(t.TempDir(), "test.db"))
 }
 
+// testNorm is the normaliser the tests' stores use.
+var testNorm = func() *store.Normalizer {
+	n, err := store.NewNormalizer("US")
+	if err != nil {
+		panic(err)
+	}
+	return n
+}()
+
 // openAt creates a migrated database at path, closed when the test ends.
 func openAt(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
-	norm, err := store.NewNormalizer("US")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm, Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return sqlitetest.Open(t, path, testNorm)
 }
 
 func TestConformance(t *testing.T) {
@@ -201,13 +198,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
-	norm, _ := store.NewNormalizer("US")
-	db, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_, err = db.Migrate(context.Background())
+	_, err = sqlitetest.Existing(t, path, testNorm).Migrate(context.Background())
 	if !errors.Is(err, sqlshared.ErrNewerSchema) || !strings.Contains(err.Error(), "version 999") {
 		t.Errorf("Migrate of a store at version 999: %v", err)
 	}
