@@ -117,12 +117,8 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("postgres: %w", err)
 	}
-	var current int
-	if err := db.db.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
+	if _, err := sqlshared.SchemaVersion(ctx, db.db, steps); err != nil {
 		return 0, fmt.Errorf("postgres: migrate: %w", err)
-	}
-	if err := sqlshared.CheckNotNewer(current, steps); err != nil {
-		return 0, fmt.Errorf("postgres: %w", err)
 	}
 	applied := 0
 	for _, m := range steps {

@@ -100,16 +100,13 @@ func (db *file) migrate(ctx context.Context) (int, error) {
 		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
 		return 0, fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	var current int
-	if err := db.w.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
-		return 0, fmt.Errorf("sqlite: migrate: %w", err)
-	}
 	steps, err := sqlshared.Migrations(migrations)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: %w", err)
 	}
-	if err := sqlshared.CheckNotNewer(current, steps); err != nil {
-		return 0, fmt.Errorf("sqlite: %w", err)
+	current, err := sqlshared.SchemaVersion(ctx, db.w, steps)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	applied := 0
 	for _, m := range steps {

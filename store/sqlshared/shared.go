@@ -49,17 +49,22 @@ func Migrations(fsys fs.FS) ([]Migration, error) {
 // a newer lookup-adaptor migrated it, and this one would misread it.
 var ErrNewerSchema = errors.New("the store's schema is newer than this lookup-adaptor knows; run the version that migrated it, or a later one")
 
-// CheckNotNewer reports ErrNewerSchema, with both versions, when a store at version current
-// has a migration that steps (this build's) lack.
-func CheckNotNewer(current int, steps []Migration) error {
+// SchemaVersion reads the version of db's schema (0 for none) from its schema_migrations
+// table, and reports ErrNewerSchema, with both versions, when it has a migration that steps
+// (this build's) lack.
+func SchemaVersion(ctx context.Context, db *sqlx.DB, steps []Migration) (int, error) {
+	var current int
+	if err := db.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
+		return 0, err
+	}
 	known := 0
 	if len(steps) > 0 {
 		known = steps[len(steps)-1].Version
 	}
 	if current > known {
-		return fmt.Errorf("%w (the store is at version %d, this build at %d)", ErrNewerSchema, current, known)
+		return current, fmt.Errorf("%w (the store is at version %d, this build at %d)", ErrNewerSchema, current, known)
 	}
-	return nil
+	return current, nil
 }
 
 // Export streams the customers query selects (with args), each row scanned into an R and
