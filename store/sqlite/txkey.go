@@ -9,8 +9,9 @@ import (
 // transaction_chunks holding its part of the transactions column already rendered (sqlshared's
 // form). A chunk's rowid is its customer's id shifted left by chunkBits, plus its number, so
 // that a customer's chunks are one range of a B-tree whose interior pages hold only integers,
-// and a detailed lookup reads the first chunk or few. Migrations 0003 and 0004 write the same
-// keys, with the numbers spelled out.
+// and a detailed lookup reads the first chunk or few. Migration 0004 writes the same keys, with
+// the numbers spelled out, from migration 0003's rows, which were keyed by the same shift plus
+// each transaction's seq.
 const (
 	chunkBits = 24
 	chunkSize = 64
