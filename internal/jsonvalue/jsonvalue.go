@@ -134,12 +134,9 @@ type member struct {
 }
 
 func (d *decoder) object(depth int) (any, error) {
-	d.pos++ // {
 	base := len(d.members)
 	defer func() { d.members = d.members[:base] }()
-	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		d.pos++
+	if d.opens('}') {
 		return map[string]any{}, nil
 	}
 	for {
@@ -160,33 +157,24 @@ func (d *decoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		d.members = append(d.members, member{key, v})
-		if d.space(); d.pos >= len(d.data) {
-			return nil, d.fail("in an object")
+		closed, err := d.next('}', "in an object")
+		if err != nil {
+			return nil, err
 		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-			d.space()
-		case '}':
-			d.pos++
+		if closed {
 			m := make(map[string]any, len(d.members)-base)
 			for _, mb := range d.members[base:] {
 				m[mb.key] = mb.value
 			}
 			return m, nil
-		default:
-			return nil, d.fail("in an object")
 		}
 	}
 }
 
 func (d *decoder) array(depth int) (any, error) {
-	d.pos++ // [
 	base := len(d.items)
 	defer func() { d.items = d.items[:base] }()
-	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
+	if d.opens(']') {
 		return []any{}, nil
 	}
 	for {
@@ -195,20 +183,43 @@ func (d *decoder) array(depth int) (any, error) {
 			return nil, err
 		}
 		d.items = append(d.items, v)
-		if d.space(); d.pos >= len(d.data) {
-			return nil, d.fail("in an array")
+		closed, err := d.next(']', "in an array")
+		if err != nil {
+			return nil, err
 		}
+		if closed {
+			return append([]any(nil), d.items[base:]...), nil
+		}
+	}
+}
+
+// opens steps past the opening byte of an object or array and the white space after it, and
+// past the closing byte too when the container is empty, which it reports.
+func (d *decoder) opens(closing byte) bool {
+	d.pos++
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == closing {
+		d.pos++
+		return true
+	}
+	return false
+}
+
+// next steps past what follows a member or item: a comma and the white space after it, or the
+// closing byte, which it reports; anything else is an error where (in an object, an array).
+func (d *decoder) next(closing byte, where string) (closed bool, err error) {
+	if d.space(); d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ',':
 			d.pos++
 			d.space()
-		case ']':
+			return false, nil
+		case closing:
 			d.pos++
-			return append([]any(nil), d.items[base:]...), nil
-		default:
-			return nil, d.fail("in an array")
+			return true, nil
 		}
 	}
+	return false, d.fail(where)
 }
 
 // number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? as a json.Number.
