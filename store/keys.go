@@ -45,6 +45,45 @@ func (n *Normalizer) Keys(c *Customer) Keys {
 	return k
 }
 
+// Links reports whether a customer with these keys shares an email, and a phone, with q: the
+// customer is an auto-link candidate when either is true, ranked first when both are.
+func (k Keys) Links(q Link) (email, phone bool) {
+	return overlaps(k.Emails, q.Emails), overlaps(k.Phones, q.Phones)
+}
+
+// Matches reports whether the customer with externalID and these keys matches every field of
+// q. An empty q matches nobody.
+func (k Keys) Matches(externalID string, q Search) bool {
+	if q.IsEmpty() ||
+		q.ExternalID != "" && q.ExternalID != externalID ||
+		q.Email != "" && !slices.Contains(k.Emails, q.Email) ||
+		q.Phone != "" && !slices.Contains(k.Phones, q.Phone) ||
+		!HasNameWords(k.NameWords, q.NameWords) {
+		return false
+	}
+	for field, value := range q.Identifiers {
+		if !slices.Contains(k.Identifiers, [2]string{field, value}) {
+			return false
+		}
+	}
+	for name, value := range q.Attributes {
+		if v, ok := k.Attributes[name]; !ok || v != AttributeKey(value) {
+			return false
+		}
+	}
+	return true
+}
+
+// overlaps reports whether a and b share a value.
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
 // AttributeKey is the form custom attribute values are compared in: trimmed, lower case.
 func AttributeKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 

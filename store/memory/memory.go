@@ -72,9 +72,7 @@ func (s *Store) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 	}
 	var hits []hit
 	for _, e := range m {
-		email := overlaps(e.keys.Emails, q.Emails)
-		phone := overlaps(e.keys.Phones, q.Phones)
-		if email || phone {
+		if email, phone := e.keys.Links(q); email || phone {
 			hits = append(hits, hit{e, email && phone})
 		}
 	}
@@ -103,33 +101,12 @@ func (s *Store) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 	}
 	var found []store.Customer
 	for _, e := range m {
-		if matches(e, q) {
+		if e.keys.Matches(e.customer.ExternalID, q) {
 			found = append(found, withoutTransactions(e.customer))
 		}
 	}
 	slices.SortFunc(found, func(a, b store.Customer) int { return cmp.Compare(a.ExternalID, b.ExternalID) })
 	return found[:min(len(found), store.EffectiveLimit(q.Limit))], nil
-}
-
-func matches(e *entry, q store.Search) bool {
-	k := e.keys
-	if q.ExternalID != "" && q.ExternalID != e.customer.ExternalID ||
-		q.Email != "" && !slices.Contains(k.Emails, q.Email) ||
-		q.Phone != "" && !slices.Contains(k.Phones, q.Phone) ||
-		!store.HasNameWords(k.NameWords, q.NameWords) {
-		return false
-	}
-	for field, value := range q.Identifiers {
-		if !slices.Contains(k.Identifiers, [2]string{field, value}) {
-			return false
-		}
-	}
-	for name, value := range q.Attributes {
-		if v, ok := k.Attributes[name]; !ok || v != store.AttributeKey(value) {
-			return false
-		}
-	}
-	return true
 }
 
 // Customer implements store.Store.
@@ -236,13 +213,4 @@ func (s *Store) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
 func withoutTransactions(c store.Customer) store.Customer {
 	c.Transactions = nil
 	return c
-}
-
-func overlaps(a, b []string) bool {
-	for _, x := range a {
-		if slices.Contains(b, x) {
-			return true
-		}
-	}
-	return false
 }
