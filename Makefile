@@ -2,7 +2,7 @@
 
 BIN      := bin/lookup-adaptor
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -ldflags "-X main.version=$(VERSION)"
+LDFLAGS  := -ldflags "-X github.com/lookup-adaptor/lookup-adaptor/cli.version=$(VERSION)"
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
@@ -31,7 +31,7 @@ test: cc ## run every test (with the race detector)
 	go test -race -count=1 ./...
 
 replay: ## serve a temporary store seeded from testdata/seed/ and replay testdata/cases against it (part of make test)
-	go test ./cmd/lookup-adaptor -run TestReplayCorpus -count=1 -v
+	go test ./cli -run TestReplayCorpus -count=1 -v
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }

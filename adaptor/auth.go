@@ -121,7 +121,16 @@ func newAuthState(a Auth) *authState {
 		wantUser: sha256.Sum256([]byte(a.Basic.Username)), wantPass: sha256.Sum256([]byte(a.Basic.Password))}
 }
 
+// errNoKeys refuses an Auth that no request could pass.
+var errNoKeys = errors.New("adaptor: no signing key: Auth.Verifier must hold at least one key")
+
 // SetAuth replaces the signing keys and Basic credentials requests are checked against, for a
 // configuration reload: requests under way finish with the old ones, every later one is checked
-// against the new.
-func (s *Server) SetAuth(a Auth) { s.auth.Store(newAuthState(a)) }
+// against the new. An Auth without a key is refused, and the current one stays.
+func (s *Server) SetAuth(a Auth) error {
+	if a.Verifier == nil || len(a.Verifier.Keys) == 0 {
+		return errNoKeys
+	}
+	s.auth.Store(newAuthState(a))
+	return nil
+}

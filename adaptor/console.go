@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -37,8 +38,11 @@ type ConsoleOptions struct {
 // requests with the reason of each refusal, live counters, and a try-it form that runs a lookup
 // through the whole server — signed with the first signing key — and shows the answer beside
 // Gladly's rules. It shows no personal data beyond masked values. The server must have been
-// built with Options.Recent > 0.
-func (s *Server) Console(o ConsoleOptions) http.Handler {
+// built with Options.Recent > 0; Console fails otherwise.
+func (s *Server) Console(o ConsoleOptions) (http.Handler, error) {
+	if s.recent == nil {
+		return nil, errors.New("adaptor: the console needs a server built with Options.Recent > 0")
+	}
 	mux := http.NewServeMux()
 	want := sha256.Sum256([]byte(o.Token))
 	authorized := func(r *http.Request) bool {
@@ -94,7 +98,7 @@ func (s *Server) Console(o ConsoleOptions) http.Handler {
 		}
 		render(w, r, consoleView{Try: s.try(r, s.auth.Load().verifier.Keys[0])})
 	})
-	return mux
+	return mux, nil
 }
 
 // consoleView is what the page shows.

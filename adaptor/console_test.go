@@ -27,10 +27,14 @@ func consoleServer(t *testing.T, token string) (*harness, string) {
 	t.Helper()
 	m := memory.New(testNorm)
 	loadDemo(t, m)
-	srv := adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute},
+	srv := mustNew(t, adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute},
 		Store: m, Normalizer: testNorm, Now: func() time.Time { return testNow }, Recent: 50}, nil)
 	h := serveOn(t, srv, 0, maxConns, nil)
-	admin := httptest.NewServer(adaptor.Admin(nil, nil, srv.Console(adaptor.ConsoleOptions{Token: token})))
+	console, err := srv.Console(adaptor.ConsoleOptions{Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := httptest.NewServer(adaptor.Admin(nil, nil, console))
 	t.Cleanup(admin.Close)
 	return h, admin.URL
 }

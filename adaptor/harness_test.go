@@ -89,7 +89,7 @@ func start(t *testing.T, opts adaptor.Options) *harness {
 	opts.Normalizer = testNorm
 	opts.Now = func() time.Time { return testNow }
 	core, logs := observer.New(zapcore.DebugLevel)
-	return serveOn(t, adaptor.New(opts, zap.New(core)), opts.RequestTimeout, maxConns, logs)
+	return serveOn(t, mustNew(t, opts, zap.New(core)), opts.RequestTimeout, maxConns, logs)
 }
 
 // maxConns is the connection cap of test servers, server.max_connections' default.
@@ -214,5 +214,15 @@ func newDemoServer(tb testing.TB, v *signing.Verifier) *adaptor.Server {
 	tb.Helper()
 	m := memory.New(testNorm)
 	loadDemo(tb, m)
-	return adaptor.New(adaptor.Options{Verifier: v, Store: m, Normalizer: testNorm, Now: func() time.Time { return testNow }}, zap.NewNop())
+	return mustNew(tb, adaptor.Options{Verifier: v, Store: m, Normalizer: testNorm, Now: func() time.Time { return testNow }}, zap.NewNop())
+}
+
+// mustNew is adaptor.New, failing the test on an error.
+func mustNew(tb testing.TB, opts adaptor.Options, log *zap.Logger) *adaptor.Server {
+	tb.Helper()
+	srv, err := adaptor.New(opts, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv
 }

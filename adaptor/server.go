@@ -5,11 +5,16 @@
 //
 // Build a Server with New and serve it with any net/http server:
 //
-//	srv := adaptor.New(adaptor.Options{Verifier: v, Store: st, Normalizer: n}, logger)
+//	srv, err := adaptor.New(adaptor.Options{Verifier: v, Store: st, Normalizer: n}, logger)
+//	if err != nil { … }
 //	http.ListenAndServe("127.0.0.1:8080", srv)
+//
+// Package cli builds one from the configuration, with everything around it (TLS, reload, the
+// admin listener); use that unless the server is one part of a program of one's own.
 package adaptor
 
 import (
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -71,7 +76,7 @@ type Options struct {
 }
 
 // The defaults of the options that have one: the one source of the configuration's defaults
-// too (cmd/lookup-adaptor builds its table from these).
+// too (package cli builds DefaultConfig from these).
 const (
 	DefaultPath            = "/lookup"
 	DefaultMaxBodyBytes    = 1 << 20
@@ -94,7 +99,14 @@ type Server struct {
 }
 
 // New builds a Server from opts; log receives one line per request and the causes of failures.
-func New(opts Options, log *zap.Logger) *Server {
+// It fails without a Store, a Normalizer or a Verifier holding at least one key.
+func New(opts Options, log *zap.Logger) (*Server, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("adaptor: Options.Store is required")
+	case opts.Normalizer == nil:
+		return nil, errors.New("adaptor: Options.Normalizer is required")
+	}
 	if opts.Path == "" {
 		opts.Path = DefaultPath
 	}
@@ -128,12 +140,14 @@ func New(opts Options, log *zap.Logger) *Server {
 	if opts.Recent > 0 {
 		s.recent = newRecent(opts.Recent)
 	}
-	s.SetAuth(Auth{Verifier: opts.Verifier, Basic: opts.Basic})
+	if err := s.SetAuth(Auth{Verifier: opts.Verifier, Basic: opts.Basic}); err != nil {
+		return nil, err
+	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.routes()
-	return s
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.

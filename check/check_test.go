@@ -33,8 +33,12 @@ func ours(t *testing.T) http.Handler {
 	if _, err := m.Load(context.Background(), store.ReadSeed(f, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(key)}, MaxSkew: 5 * time.Minute},
+	srv, err := adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(key)}, MaxSkew: 5 * time.Minute},
 		Store: m, Normalizer: norm}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 // failed names the checks of results that failed.

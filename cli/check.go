@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/replay"
 )
 
-func newCheckCommand(load configLoader) *cobra.Command {
+func (a *app) checkCommand() *cobra.Command {
 	var o check.Options
 	var target, key, basic, cases string
 	var headers []string
@@ -29,7 +29,7 @@ func newCheckCommand(load configLoader) *cobra.Command {
 		Example: "  lookup-adaptor check --url https://adaptor.example.com/lookup --key \"$KEY\" --cases testdata/cases",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := load(cmd)
+			cfg, err := a.config(cmd)
 			if err != nil {
 				return err
 			}

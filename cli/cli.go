@@ -1,73 +1,109 @@
-// Command lookup-adaptor is a Gladly Lookup Adaptor: the server Gladly calls to look up
-// customers in a company's system of record, and the tools that go with it.
+// Package cli is the whole lookup-adaptor program as a library: the command tree (serve,
+// migrate, seed, delete, export, generate, sign, replay, check, version), its configuration
+// and serve's wiring. A program of one's own serves its own system of record with it, and
+// keeps everything the stock binary does — config file and ADAPTOR_* variables checked
+// strictly, TLS, reload on SIGHUP, Basic auth, actions, the console and every other command:
 //
-//	lookup-adaptor serve                       run the server
-//	lookup-adaptor migrate                     create or upgrade the store schema
-//	lookup-adaptor seed [--replace] FILE...    load customers (.json, .jsonl, - for stdin) into the store
-//	lookup-adaptor delete ID...                delete customers by externalCustomerId
-//	lookup-adaptor export [--out FILE]         write the whole store as .jsonl seed records
-//	lookup-adaptor generate --customers N      write synthetic customers as JSONL
-//	lookup-adaptor sign --key K FILE           print the headers Gladly would send for a body
-//	lookup-adaptor replay --url URL PATH...    replay recorded cases and compare the answers
-//	lookup-adaptor check --url URL --key K     check a deployed adaptor as Gladly would call it
-//	lookup-adaptor version                     print the version
+//	func main() {
+//		cli.Main(store.Backend{Name: "acme", Open: acme.Open})
+//	}
 //
-// Configuration comes from config.yaml (--config) and ADAPTOR_* environment variables.
-package main
+// store.driver picks one of the backends by name. cli knows backends only through those
+// values, so a binary whose backends are pure Go builds with CGO_ENABLED=0; cmd/lookup-adaptor
+// is this call with the built-in backends (SQLite, PostgreSQL, memory). docs/stores.md is the
+// guide.
+package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is set at build time with -ldflags "-X github.com/lookup-adaptor/lookup-adaptor/cli.version=…";
+// without it, Version reads what the Go toolchain recorded.
+var version = ""
 
-func main() {
-	if err := newRootCommand().Execute(); err != nil {
+// Version is the program's version: the one set at build time, else the main module's version
+// or the commit it was built from, else "dev".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return s.Value[:12]
+		}
+	}
+	return "dev"
+}
+
+// Main runs the lookup-adaptor command tree with os.Args and the given backends, and exits:
+// 0 on success, 1 after printing the error.
+func Main(backends ...store.Backend) {
+	if err := NewCommand(backends...).ExecuteContext(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "lookup-adaptor:", err)
 		os.Exit(1)
 	}
+	os.Exit(0)
 }
 
-// newRootCommand builds the command tree; tests run it with their own arguments.
-func newRootCommand() *cobra.Command {
-	var configPath string
+// NewCommand returns the command tree Main runs, for a program that adds commands of its own
+// or a test that runs it with its own arguments (SetArgs). store.driver names one of backends;
+// two backends of the same name make every command that opens a store fail.
+func NewCommand(backends ...store.Backend) *cobra.Command {
+	a := &app{backends: backends}
 	root := &cobra.Command{
 		Use:           "lookup-adaptor",
 		Short:         "A Gladly Lookup Adaptor server and its tools",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       Version(),
 	}
 	root.SetVersionTemplate("lookup-adaptor {{.Version}}\n") // the same line as the version command
-	root.PersistentFlags().StringVar(&configPath, "config", "config.yaml", "configuration file (keys can be overridden by ADAPTOR_* variables)")
-	load := func(cmd *cobra.Command) (*Config, error) {
-		return loadConfig(configPath, cmd.Flags().Changed("config"))
-	}
+	root.PersistentFlags().StringVar(&a.configPath, "config", "config.yaml", "configuration file (keys can be overridden by ADAPTOR_* variables)")
 	root.AddCommand(
-		newServeCommand(load),
-		newMigrateCommand(load),
-		newSeedCommand(load),
-		newDeleteCommand(load),
-		newExportCommand(load),
-		newGenerateCommand(),
-		newSignCommand(load),
-		newReplayCommand(load),
-		newCheckCommand(load),
+		a.serveCommand(),
+		a.migrateCommand(),
+		a.seedCommand(),
+		a.deleteCommand(),
+		a.exportCommand(),
+		generateCommand(),
+		a.signCommand(),
+		a.replayCommand(),
+		a.checkCommand(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
 			Args:  cobra.NoArgs,
 			Run: func(cmd *cobra.Command, _ []string) {
-				fmt.Fprintln(cmd.OutOrStdout(), "lookup-adaptor", version)
+				fmt.Fprintln(cmd.OutOrStdout(), "lookup-adaptor", Version())
 			},
 		},
 	)
 	return root
 }
 
-// configLoader loads the configuration for a command.
-type configLoader func(cmd *cobra.Command) (*Config, error)
+// app is what the commands share: the configuration file flag and the backends this program
+// knows.
+type app struct {
+	configPath string
+	backends   []store.Backend
+}
+
+// config loads the configuration for cmd: --config, required when given explicitly.
+func (a *app) config(cmd *cobra.Command) (*Config, error) {
+	return LoadConfig(a.configPath, cmd.Flags().Changed("config"))
+}

@@ -1,134 +1,166 @@
-package main
+package cli
 
 import (
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/spf13/viper"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
-	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
 // envPrefix prefixes every environment override: server.addr → ADAPTOR_SERVER_ADDR.
 const envPrefix = "ADAPTOR"
 
-// defaults holds every configuration key with its default value (docs/configuration.md), built from the
-// constants of the packages that use them. config.yaml at the repository root lists the same
-// keys and values, docs/configuration.md documents them; a test keeps the three and Config
-// equal.
-var defaults = map[string]any{
-	"server.addr":             "127.0.0.1:8080",
-	"server.path":             adaptor.DefaultPath,
-	"server.max_body_bytes":   adaptor.DefaultMaxBodyBytes,
-	"server.request_timeout":  adaptor.DefaultRequestTimeout.String(),
-	"server.shutdown_timeout": "15s",
-	"server.max_connections":  adaptor.DefaultMaxConnections,
-	"server.public_url":       "",
-	"server.tls.cert_file":    "",
-	"server.tls.key_file":     "",
-	"signing.keys":            []string{},
-	"signing.max_skew":        "5m",
-	"signing.path":            "",
-	"signing.reject_replays":  false,
-	"auth.basic.username":     "",
-	"auth.basic.password":     "",
-	"auth.basic.realm":        "lookup-adaptor",
-	"store.driver":            "sqlite",
-	"store.dsn":               "data/lookup-adaptor.db",
-	"store.max_results":       adaptor.DefaultMaxResults,
-	"store.max_transactions":  adaptor.DefaultMaxTransactions,
-	"store.max_open_conns":    postgres.DefaultMaxOpenConns,
-	"matching.default_region": "US",
-	"matching.search_fields":  map[string]string{},
-	"actions.file":            "",
-	"actions.webhook_secret":  "",
-	"actions.timeout":         adaptor.DefaultActionTimeout.String(),
-	"log.level":               "info",
-	"log.format":              "json",
-	"admin.addr":              "127.0.0.1:9090",
-	"admin.token":             "",
-	"console.enabled":         true,
-	"console.recent":          200,
+// Config is the whole configuration (docs/configuration.md), read once at start and again on
+// SIGHUP. Each field's mapstructure tag is its key in config.yaml; its validate tag the rule
+// its value must meet.
+type Config struct {
+	Server   ServerConfig   `mapstructure:"server"`
+	Signing  SigningConfig  `mapstructure:"signing"`
+	Auth     AuthConfig     `mapstructure:"auth"`
+	Store    StoreConfig    `mapstructure:"store"`
+	Matching MatchingConfig `mapstructure:"matching"`
+	Actions  ActionsConfig  `mapstructure:"actions"`
+	Log      LogConfig      `mapstructure:"log"`
+	Admin    AdminConfig    `mapstructure:"admin"`
+	Console  ConsoleConfig  `mapstructure:"console"`
 }
 
-// Config is the whole configuration, read once at start (and again on SIGHUP).
-type Config struct {
-	Server struct {
-		Addr            string        `mapstructure:"addr"`
-		Path            string        `mapstructure:"path"`
-		MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
-		RequestTimeout  time.Duration `mapstructure:"request_timeout"`
-		ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
-		MaxConnections  int           `mapstructure:"max_connections"`
-		PublicURL       string        `mapstructure:"public_url"`
-		TLS             struct {
-			CertFile string `mapstructure:"cert_file"`
-			KeyFile  string `mapstructure:"key_file"`
-		} `mapstructure:"tls"`
-	} `mapstructure:"server"`
-	Signing struct {
-		Keys          []string      `mapstructure:"keys"`
-		MaxSkew       time.Duration `mapstructure:"max_skew"`
-		Path          string        `mapstructure:"path"`
-		RejectReplays bool          `mapstructure:"reject_replays"`
-	} `mapstructure:"signing"`
-	Auth struct {
-		Basic struct {
-			Username string `mapstructure:"username"`
-			Password string `mapstructure:"password"`
-			Realm    string `mapstructure:"realm"`
-		} `mapstructure:"basic"`
-	} `mapstructure:"auth"`
-	Store struct {
-		Driver          string `mapstructure:"driver"`
-		DSN             string `mapstructure:"dsn"`
-		MaxResults      int    `mapstructure:"max_results"`
-		MaxTransactions int    `mapstructure:"max_transactions"`
-		MaxOpenConns    int    `mapstructure:"max_open_conns"`
-	} `mapstructure:"store"`
-	Matching struct {
-		DefaultRegion string `mapstructure:"default_region"`
-		// SearchFields is read from the file with its keys' case kept (Gladly's attribute
-		// names are case-sensitive, and viper lower-cases keys), or from the environment.
-		SearchFields map[string]string `mapstructure:"-"`
-	} `mapstructure:"matching"`
-	Actions struct {
-		File          string        `mapstructure:"file"`
-		WebhookSecret string        `mapstructure:"webhook_secret"`
-		Timeout       time.Duration `mapstructure:"timeout"`
-	} `mapstructure:"actions"`
-	Log struct {
-		Level  string `mapstructure:"level"`
-		Format string `mapstructure:"format"`
-	} `mapstructure:"log"`
-	Admin struct {
-		Addr  string `mapstructure:"addr"`
-		Token string `mapstructure:"token"`
-	} `mapstructure:"admin"`
-	Console struct {
-		Enabled bool `mapstructure:"enabled"`
-		Recent  int  `mapstructure:"recent"`
-	} `mapstructure:"console"`
+// ServerConfig is the lookup listener (server.*).
+type ServerConfig struct {
+	Addr            string        `mapstructure:"addr" validate:"required"`
+	Path            string        `mapstructure:"path" validate:"startswith=/"`
+	MaxBodyBytes    int64         `mapstructure:"max_body_bytes" validate:"gt=0"`
+	RequestTimeout  time.Duration `mapstructure:"request_timeout" validate:"gt=0"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout" validate:"gt=0"`
+	MaxConnections  int           `mapstructure:"max_connections" validate:"gt=0"`
+	PublicURL       string        `mapstructure:"public_url" validate:"omitempty,http_url"`
+	TLS             TLSConfig     `mapstructure:"tls"`
+}
+
+// TLSConfig is HTTPS served directly (server.tls.*): both files or neither.
+type TLSConfig struct {
+	CertFile string `mapstructure:"cert_file" validate:"required_with=KeyFile"`
+	KeyFile  string `mapstructure:"key_file" validate:"required_with=CertFile"`
+}
+
+// SigningConfig is how Gladly's signatures are checked (signing.*).
+type SigningConfig struct {
+	// Keys are the signing keys, each used as the raw bytes of the string (not hex or base64
+	// decoded), as Gladly shows it.
+	Keys          []string      `mapstructure:"keys"`
+	MaxSkew       time.Duration `mapstructure:"max_skew" validate:"gte=0"`
+	Path          string        `mapstructure:"path" validate:"omitempty,startswith=/"`
+	RejectReplays bool          `mapstructure:"reject_replays"`
+}
+
+// AuthConfig is the optional HTTP Basic check (auth.*).
+type AuthConfig struct {
+	Basic BasicConfig `mapstructure:"basic"`
+}
+
+// BasicConfig holds the HTTP Basic credentials Gladly sends (auth.basic.*).
+type BasicConfig struct {
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	Realm    string `mapstructure:"realm"`
+}
+
+// StoreConfig selects and opens the system of record (store.*).
+type StoreConfig struct {
+	Driver          string `mapstructure:"driver" validate:"required"`
+	DSN             string `mapstructure:"dsn"`
+	MaxResults      int    `mapstructure:"max_results" validate:"gt=0"`
+	MaxTransactions int    `mapstructure:"max_transactions" validate:"gt=0"`
+	MaxOpenConns    int    `mapstructure:"max_open_conns" validate:"gt=0"`
+	// Options are the backend's own settings, handed to it as they are
+	// (store.OpenOptions.Options): read from the file with their keys' case kept, or from
+	// ADAPTOR_STORE_OPTIONS as comma-separated key=value pairs.
+	Options map[string]any `mapstructure:"-"`
+}
+
+// MatchingConfig is how queries match customers (matching.*).
+type MatchingConfig struct {
+	DefaultRegion string `mapstructure:"default_region" validate:"phoneregion"`
+	// SearchFields is read from the file with its keys' case kept (Gladly's attribute names
+	// are case-sensitive, and viper lower-cases keys), or from the environment.
+	SearchFields map[string]string `mapstructure:"-"`
+}
+
+// ActionsConfig is the actions catalog and how submissions run (actions.*).
+type ActionsConfig struct {
+	File          string        `mapstructure:"file"`
+	WebhookSecret string        `mapstructure:"webhook_secret"`
+	Timeout       time.Duration `mapstructure:"timeout" validate:"gt=0"`
+}
+
+// LogConfig is the process log (log.*).
+type LogConfig struct {
+	Level  string `mapstructure:"level" validate:"zaplevel"`
+	Format string `mapstructure:"format" validate:"oneof=json console"`
+}
+
+// AdminConfig is the admin listener: health, metrics and the console (admin.*).
+type AdminConfig struct {
+	Addr  string `mapstructure:"addr" validate:"required"`
+	Token string `mapstructure:"token"`
+}
+
+// ConsoleConfig is the operator console (console.*).
+type ConsoleConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	Recent  int  `mapstructure:"recent" validate:"gte=0"`
+}
+
+// DefaultMaxOpenConns is store.max_open_conns' default.
+const DefaultMaxOpenConns = 10
+
+// DefaultConfig returns every key's default (docs/configuration.md), built from the constants
+// of the packages that use them. config.yaml at the repository root lists the same keys and
+// values; a test keeps the two, and the documentation, equal.
+func DefaultConfig() Config {
+	return Config{
+		Server: ServerConfig{
+			Addr:            "127.0.0.1:8080",
+			Path:            adaptor.DefaultPath,
+			MaxBodyBytes:    adaptor.DefaultMaxBodyBytes,
+			RequestTimeout:  adaptor.DefaultRequestTimeout,
+			ShutdownTimeout: 15 * time.Second,
+			MaxConnections:  adaptor.DefaultMaxConnections,
+		},
+		Signing:  SigningConfig{MaxSkew: 5 * time.Minute},
+		Auth:     AuthConfig{Basic: BasicConfig{Realm: "lookup-adaptor"}},
+		Store:    StoreConfig{Driver: "sqlite", DSN: "data/lookup-adaptor.db", MaxResults: adaptor.DefaultMaxResults, MaxTransactions: adaptor.DefaultMaxTransactions, MaxOpenConns: DefaultMaxOpenConns, Options: map[string]any{}},
+		Matching: MatchingConfig{DefaultRegion: "US", SearchFields: map[string]string{}},
+		Actions:  ActionsConfig{Timeout: adaptor.DefaultActionTimeout},
+		Log:      LogConfig{Level: "info", Format: "json"},
+		Admin:    AdminConfig{Addr: "127.0.0.1:9090"},
+		Console:  ConsoleConfig{Enabled: true, Recent: 200},
+	}
 }
 
 // mapKeys are the keys whose value is a map of the user's own keys, not more configuration.
-var mapKeys = []string{"matching.search_fields"}
+var mapKeys = []string{"matching.search_fields", "store.options"}
 
-// loadConfig reads path (a missing file is an error only when required) under the defaults, then
-// the ADAPTOR_* environment. List values given in the environment are comma-separated, map
-// values comma-separated key=value pairs. An unknown key, in the file or the environment, and a
-// duration without a unit are errors naming the key.
-func loadConfig(path string, required bool) (*Config, error) {
+// LoadConfig reads the configuration file at path (a missing file is an error only when
+// required) over DefaultConfig, then the ADAPTOR_* environment, and validates the result. List
+// values given in the environment are comma-separated, map values comma-separated key=value
+// pairs. An unknown key, in the file or the environment, a duration without a unit and a value
+// no command can run with are errors naming the key.
+func LoadConfig(path string, required bool) (*Config, error) {
 	v := viper.New()
-	for k, val := range defaults {
+	for k, val := range defaultValues() {
 		v.SetDefault(k, val)
 	}
 	v.SetEnvPrefix(envPrefix)
@@ -163,12 +195,48 @@ func loadConfig(path string, required bool) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	c.Signing.Keys = splitList(c.Signing.Keys)
-	fields, err := searchFields(raw, env)
+	fields, err := userMap(raw, env, "matching.search_fields", "of Gladly attribute names to targets")
 	if err != nil {
 		return nil, err
 	}
-	c.Matching.SearchFields = fields
-	return &c, c.validate()
+	c.Matching.SearchFields = make(map[string]string, len(fields))
+	for k, target := range fields {
+		s, ok := target.(string)
+		if !ok {
+			return nil, fmt.Errorf("matching.search_fields.%s: want a target as a string (email, phone, name, externalCustomerId, identifier:<field> or attribute:<name>)", k)
+		}
+		c.Matching.SearchFields[k] = s
+	}
+	if c.Store.Options, err = userMap(raw, env, "store.options", "of the store backend's own settings"); err != nil {
+		return nil, err
+	}
+	return &c, c.Validate()
+}
+
+// defaultValues flattens DefaultConfig into viper's defaults, one per key; durations are
+// written as text, as a file would give them.
+func defaultValues() map[string]any {
+	out := map[string]any{}
+	var walk func(v reflect.Value, prefix string)
+	walk = func(v reflect.Value, prefix string) {
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name := f.Tag.Get("mapstructure")
+			if name == "-" {
+				continue // the user's own maps, read apart
+			}
+			switch fv := v.Field(i); {
+			case f.Type == reflect.TypeFor[time.Duration]():
+				out[prefix+name] = fv.Interface().(time.Duration).String()
+			case f.Type.Kind() == reflect.Struct:
+				walk(fv, prefix+name+".")
+			default:
+				out[prefix+name] = fv.Interface()
+			}
+		}
+	}
+	walk(reflect.ValueOf(DefaultConfig()), "")
+	return out
 }
 
 // splitList trims entries and drops empty ones, so "a, b," and [a, b] read the same.
@@ -184,53 +252,80 @@ func splitList(in []string) []string {
 	return out
 }
 
-// validate rejects values no command can run with. Keys are checked by the commands that need
-// them, so that `version` or `sign --key` work without one.
-func (c *Config) validate() error {
+// Validate rejects values no command can run with, naming each key at fault. Signing keys are
+// checked by the commands that need them, so that `version` or `sign --key` work without one.
+func (c *Config) Validate() error {
 	var errs []error
-	if !strings.HasPrefix(c.Server.Path, "/") {
-		errs = append(errs, fmt.Errorf("server.path must start with '/', got %q", c.Server.Path))
-	}
-	if c.Server.MaxBodyBytes <= 0 {
-		errs = append(errs, errors.New("server.max_body_bytes must be positive"))
-	}
-	if c.Server.RequestTimeout <= 0 || c.Server.ShutdownTimeout <= 0 {
-		errs = append(errs, errors.New("server.request_timeout and server.shutdown_timeout must be positive"))
-	}
-	if c.Server.MaxConnections <= 0 {
-		errs = append(errs, errors.New("server.max_connections must be positive"))
-	}
-	if (c.Server.TLS.CertFile == "") != (c.Server.TLS.KeyFile == "") {
-		errs = append(errs, errors.New("server.tls.cert_file and server.tls.key_file go together: set both (HTTPS) or neither"))
+	if err := configValidator.Struct(c); err != nil {
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) {
+			return fmt.Errorf("config: %w", err)
+		}
+		for _, fe := range verrs {
+			errs = append(errs, fieldError(fe))
+		}
 	}
 	if _, err := adaptor.ParseSearchFields(c.Matching.SearchFields); err != nil {
 		errs = append(errs, fmt.Errorf("matching.search_fields: %w", err))
 	}
-	if u := c.Server.PublicURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-		errs = append(errs, fmt.Errorf("server.public_url must be an origin such as https://adaptor.example.com, got %q", u))
-	}
-	if c.Console.Enabled && c.Console.Recent <= 0 {
-		errs = append(errs, errors.New("console.recent must be positive"))
+	if c.Console.Enabled && c.Console.Recent == 0 {
+		errs = append(errs, errors.New("console.recent must be positive while console.enabled is true"))
 	}
 	if c.Console.Enabled && c.Admin.Token == "" && !loopback(c.Admin.Addr) {
 		errs = append(errs, fmt.Errorf("the console on admin.addr %s, which is not a loopback address, needs admin.token (set ADAPTOR_ADMIN_TOKEN), or console.enabled: false", c.Admin.Addr))
 	}
-	if c.Actions.Timeout <= 0 {
-		errs = append(errs, errors.New("actions.timeout must be positive"))
-	}
-	if c.Signing.MaxSkew < 0 {
-		errs = append(errs, errors.New("signing.max_skew must be zero (off) or positive"))
-	}
-	if c.Store.MaxResults <= 0 || c.Store.MaxTransactions <= 0 || c.Store.MaxOpenConns <= 0 {
-		errs = append(errs, errors.New("store.max_results, store.max_transactions and store.max_open_conns must be positive"))
-	}
-	if c.Log.Format != "json" && c.Log.Format != "console" {
-		errs = append(errs, fmt.Errorf("log.format must be json or console, got %q", c.Log.Format))
-	}
-	if _, err := zapcore.ParseLevel(c.Log.Level); err != nil {
-		errs = append(errs, fmt.Errorf("log.level: %w", err))
-	}
 	return errors.Join(errs...)
+}
+
+// configValidator checks Config's validate tags; errors name fields by their keys.
+var configValidator = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("mapstructure") })
+	must := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	must(v.RegisterValidation("zaplevel", func(fl validator.FieldLevel) bool {
+		_, err := zapcore.ParseLevel(fl.Field().String())
+		return err == nil
+	}))
+	must(v.RegisterValidation("phoneregion", func(fl validator.FieldLevel) bool {
+		_, err := store.NewNormalizer(fl.Field().String())
+		return err == nil
+	}))
+	return v
+}()
+
+// fieldError says what is wrong with one value, naming its key.
+func fieldError(fe validator.FieldError) error {
+	key := strings.TrimPrefix(fe.Namespace(), "Config.")
+	switch fe.Tag() {
+	case "required":
+		return fmt.Errorf("%s must be set", key)
+	case "gt":
+		return fmt.Errorf("%s must be positive, got %v", key, fe.Value())
+	case "gte":
+		return fmt.Errorf("%s must be zero or positive, got %v", key, fe.Value())
+	case "startswith":
+		return fmt.Errorf("%s must start with %q, got %q", key, fe.Param(), fe.Value())
+	case "oneof":
+		return fmt.Errorf("%s must be one of %s, got %q", key, strings.ReplaceAll(fe.Param(), " ", ", "), fe.Value())
+	case "http_url":
+		return fmt.Errorf("%s must be an origin such as https://adaptor.example.com, got %q", key, fe.Value())
+	case "required_with":
+		section := key[:strings.LastIndex(key, ".")+1]
+		pair := []string{key, section + toSnake(fe.Param())}
+		if pair[0] > pair[1] {
+			pair[0], pair[1] = pair[1], pair[0]
+		}
+		return fmt.Errorf("%s and %s go together: set both or neither", pair[0], pair[1])
+	case "zaplevel":
+		return fmt.Errorf("%s must be debug, info, warn or error, got %q", key, fe.Value())
+	case "phoneregion":
+		return fmt.Errorf("%s: %q is not a region code such as US or GB", key, fe.Value())
+	}
+	return fmt.Errorf("%s: %v fails the rule %s", key, fe.Value(), fe.ActualTag())
 }
 
 // loopback reports whether addr (host:port) listens on a loopback address only.
@@ -266,7 +361,7 @@ func (c *Config) signingKey(flag string) (string, error) {
 	return "", errors.New("no key: pass --key or set ADAPTOR_SIGNING_KEYS")
 }
 
-// keyBytes returns the signing keys as the verifier takes them.
+// keyBytes returns the signing keys as the verifier takes them: the bytes of each string.
 func (c *Config) keyBytes() [][]byte {
 	keys := make([][]byte, len(c.Signing.Keys))
 	for i, k := range c.Signing.Keys {

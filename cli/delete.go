@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-func newDeleteCommand(load configLoader) *cobra.Command {
+func (a *app) deleteCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete ID...",
 		Short: "Delete customers by externalCustomerId, all in one unit",
@@ -21,10 +21,10 @@ func newDeleteCommand(load configLoader) *cobra.Command {
 			"data is overwritten in the database file.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			return withStore(cmd, load, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
-				l, ok := st.(store.Loader)
-				if !ok {
-					return fmt.Errorf("%w: %s", errNoLoader, cfg.Store.Driver)
+			return a.withStore(cmd, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
+				l, err := capability[store.Loader](st, cfg, "delete", "store.Loader")
+				if err != nil {
+					return err
 				}
 				records := func(yield func(store.Record, error) bool) {
 					for i, id := range ids {
@@ -53,7 +53,7 @@ func newDeleteCommand(load configLoader) *cobra.Command {
 	}
 }
 
-func newExportCommand(load configLoader) *cobra.Command {
+func (a *app) exportCommand() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "export [--out FILE]",
@@ -63,10 +63,10 @@ func newExportCommand(load configLoader) *cobra.Command {
 			"writes a file, complete or not at all; otherwise standard output.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, load, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
-				e, ok := st.(store.Exporter)
-				if !ok {
-					return fmt.Errorf("the configured store.driver cannot be exported: %s", cfg.Store.Driver)
+			return a.withStore(cmd, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
+				e, err := capability[store.Exporter](st, cfg, "export", "store.Exporter")
+				if err != nil {
+					return err
 				}
 				if out == "" {
 					_, err := export(cmd, e, bufio.NewWriter(cmd.OutOrStdout()))

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -55,11 +55,11 @@ func roundTrip(t *testing.T, files ...string) (original, copied store.Store) {
 func openForTest(t *testing.T, dsn string) store.Store {
 	t.Helper()
 	t.Setenv("ADAPTOR_STORE_DSN", dsn)
-	cfg, err := loadConfig(repoConfig, true)
+	cfg, err := LoadConfig(repoConfig, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _, err := openStore(context.Background(), cfg, zap.NewNop(), false)
+	st, _, err := builtins.openStore(context.Background(), cfg, zap.NewNop(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func openForTest(t *testing.T, dsn string) store.Store {
 // Exporting the demo store and seeding the export into an empty store gives the same answer,
 // byte for byte, to every case of the replay corpus.
 func TestExportRoundTripAnswersAlike(t *testing.T) {
-	original, copied := roundTrip(t, "../../testdata/seed/")
+	original, copied := roundTrip(t, "../testdata/seed/")
 	cases, err := replay.Load(corpus)
 	if err != nil {
 		t.Fatal(err)
@@ -79,9 +79,13 @@ func TestExportRoundTripAnswersAlike(t *testing.T) {
 	urls := make([]string, 2)
 	for i, st := range []store.Store{original, copied} {
 		norm, _ := store.NewNormalizer("US")
-		srv := httptest.NewServer(adaptor.New(adaptor.Options{
+		handler, err := adaptor.New(adaptor.Options{
 			Verifier: &signing.Verifier{Keys: [][]byte{key}, MaxSkew: time.Minute}, Store: st, Normalizer: norm,
-		}, zap.NewNop()))
+		}, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(handler)
 		t.Cleanup(srv.Close)
 		urls[i] = srv.URL + "/lookup"
 	}

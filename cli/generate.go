@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newGenerateCommand() *cobra.Command {
+func generateCommand() *cobra.Command {
 	var customers, txs int
 	var seed uint64
 	cmd := &cobra.Command{

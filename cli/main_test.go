@@ -1,11 +1,19 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
+	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 )
+
+// builtins is the program cmd/lookup-adaptor builds: cli with the built-in backends.
+var builtins = &app{configPath: "config.yaml", backends: []store.Backend{sqlite.Backend, postgres.Backend, memory.Backend}}
 
 // run executes the command line args and returns its error; output goes to t.Log.
 func run(t *testing.T, args ...string) error {
@@ -24,7 +32,7 @@ func runOutput(t *testing.T, stdin string, args ...string) (string, error) {
 
 // runQuiet is runOutput without the log, for output that would only be noise.
 func runQuiet(stdin string, args ...string) (string, error) {
-	cmd := newRootCommand()
+	cmd := NewCommand(builtins.backends...)
 	var out bytes.Buffer
 	cmd.SetArgs(args)
 	cmd.SetIn(strings.NewReader(stdin))
@@ -37,7 +45,7 @@ func runQuiet(stdin string, args ...string) (string, error) {
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		out, err := runOutput(t, "", args...)
-		if err != nil || out != "lookup-adaptor "+version+"\n" {
+		if err != nil || out != "lookup-adaptor "+Version()+"\n" {
 			t.Errorf("%v printed %q, %v", args, out, err)
 		}
 	}
@@ -48,11 +56,11 @@ func TestMakeDiagnosesMissingCompiler(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("no make here")
 	}
-	out, err := exec.Command("make", "-s", "-C", "../..", "cc", "CC=no-such-compiler").CombinedOutput()
+	out, err := exec.Command("make", "-s", "-C", "..", "cc", "CC=no-such-compiler").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "apt-get install gcc libc6-dev") {
 		t.Errorf("make cc without a compiler: %v\n%s", err, out)
 	}
-	if out, err := exec.Command("make", "-s", "-C", "../..", "cc").CombinedOutput(); err != nil {
+	if out, err := exec.Command("make", "-s", "-C", "..", "cc").CombinedOutput(); err != nil {
 		t.Errorf("make cc with the compiler this machine has: %v\n%s", err, out)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -8,13 +8,17 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-func newMigrateCommand(load configLoader) *cobra.Command {
+func (a *app) migrateCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Create or upgrade the store schema",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, load, true, func(cfg *Config, _ store.Store, _ *store.Normalizer) error {
+			return a.withStore(cmd, true, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
+				// openStore has migrated a store that can be; one that cannot is refused.
+				if _, err := capability[store.Migrator](st, cfg, "migrate", "store.Migrator"); err != nil {
+					return err
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "store %s (%s) is up to date\n", cfg.Store.DSN, cfg.Store.Driver)
 				return nil
 			})

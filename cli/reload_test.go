@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -87,10 +87,10 @@ func startReloadable(t *testing.T, configText string) *reloadable {
 	t.Setenv("ADAPTOR_SERVER_TLS_CERT_FILE", filepath.Join(r.certs, "cert.pem"))
 	t.Setenv("ADAPTOR_SERVER_TLS_KEY_FILE", filepath.Join(r.certs, "key.pem"))
 	useTempStore(t)
-	if err := run(t, "seed", "--config", r.path, "../../testdata/seed/"); err != nil {
+	if err := run(t, "seed", "--config", r.path, "../testdata/seed/"); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(r.path, true)
+	cfg, err := LoadConfig(r.path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func startReloadable(t *testing.T, configText string) *reloadable {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, zap.New(core), r.hup, func() (*Config, error) { return loadConfig(r.path, true) })
+		done <- builtins.serve(ctx, cfg, zap.New(core), r.hup, func() (*Config, error) { return LoadConfig(r.path, true) })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -236,7 +236,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 
 // A reload names the sections whose changes wait for a restart, and only those.
 func TestRestartKeys(t *testing.T) {
-	cur, err := loadConfig(repoConfig, true)
+	cur, err := LoadConfig(repoConfig, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/replay"
 )
 
-func newReplayCommand(load configLoader) *cobra.Command {
+func (a *app) replayCommand() *cobra.Command {
 	var target, key string
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -24,7 +24,7 @@ func newReplayCommand(load configLoader) *cobra.Command {
 		Example: "  lookup-adaptor replay --url http://127.0.0.1:8080/lookup --key \"$KEY\" testdata/cases",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			cfg, err := load(cmd)
+			cfg, err := a.config(cmd)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 )
 
-const corpus = "../../testdata/cases"
+const corpus = "../testdata/cases"
 
 // TestReplayCorpus is `make replay`: a live server (serve, on free ports) over a temporary
 // SQLite store seeded from testdata/seed, and every case of the corpus replayed against it

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -59,7 +59,7 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(pgDir) })
 	pgPort := port(t)
 	pgctl := func(args ...string) string {
-		out, err := exec.Command("../../.ci/postgres.sh", args...).Output()
+		out, err := exec.Command("../.ci/postgres.sh", args...).Output()
 		if err != nil {
 			t.Fatalf("postgres.sh %v: %v", args, err)
 		}
@@ -69,12 +69,12 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 	t.Cleanup(func() { pgctl("stop", pgDir) })
 
 	bin := filepath.Join(dir, "lookup-adaptor")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/lookup-adaptor").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	env := append(os.Environ(), "ADAPTOR_STORE_DRIVER=postgres", "ADAPTOR_STORE_DSN="+dsn,
 		"ADAPTOR_SIGNING_KEYS=replica-key", "ADAPTOR_LOG_FORMAT=json")
-	seed := exec.Command(bin, "seed", "--config", repoConfig, "../../testdata/seed/")
+	seed := exec.Command(bin, "seed", "--config", repoConfig, "../testdata/seed/")
 	seed.Env = env
 	if out, err := seed.CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)

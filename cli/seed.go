@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
-func newSeedCommand(load configLoader) *cobra.Command {
+func (a *app) seedCommand() *cobra.Command {
 	var replace, check bool
 	cmd := &cobra.Command{
 		Use:   "seed [--replace | --check] FILE|DIR|-...",
@@ -28,9 +28,9 @@ func newSeedCommand(load configLoader) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if check {
-				return checkSeed(cmd, load, args)
+				return a.checkSeed(cmd, args)
 			}
-			return withStore(cmd, load, true, func(cfg *Config, st store.Store, norm *store.Normalizer) error {
+			return a.withStore(cmd, true, func(cfg *Config, st store.Store, norm *store.Normalizer) error {
 				return seed(cmd, cfg, st, norm, args, store.LoadOptions{Replace: replace})
 			})
 		},
@@ -47,9 +47,9 @@ const stdinName = "-"
 // seed loads every file into st as one unit, reporting progress, warnings and the outcome on
 // stderr.
 func seed(cmd *cobra.Command, cfg *Config, st store.Store, norm *store.Normalizer, args []string, opts store.LoadOptions) error {
-	l, ok := st.(store.Loader)
-	if !ok {
-		return fmt.Errorf("%w: %s", errNoLoader, cfg.Store.Driver)
+	l, err := capability[store.Loader](st, cfg, "seed", "store.Loader")
+	if err != nil {
+		return err
 	}
 	// Seeding makes short-lived garbage at a high rate; collecting less often saves
 	// much of the GC's CPU while memory stays bounded by the records in flight.
@@ -229,8 +229,8 @@ func (w *warnings) summary() {
 // checkSeed validates seed files without opening the store: every record parsed as a load would
 // (duplicates included), the warnings a load prints, and the ORDER readiness report. Bad
 // records make it fail.
-func checkSeed(cmd *cobra.Command, load configLoader, args []string) error {
-	cfg, err := load(cmd)
+func (a *app) checkSeed(cmd *cobra.Command, args []string) error {
+	cfg, err := a.config(cmd)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -31,11 +31,11 @@ func writeFile(t *testing.T, name, content string) string {
 
 func TestSeedDemoIsIdempotent(t *testing.T) {
 	useTempStore(t)
-	out, err := runOutput(t, "", "seed", "--config", repoConfig, "../../testdata/seed/demo.json")
+	out, err := runOutput(t, "", "seed", "--config", repoConfig, "../testdata/seed/demo.json")
 	if err != nil || !strings.Contains(out, "30 read: 30 added, 0 changed, 0 unchanged, 0 deleted") {
 		t.Fatalf("first seed: %v\n%s", err, out)
 	}
-	out, err = runOutput(t, "", "seed", "--config", repoConfig, "../../testdata/seed/demo.json")
+	out, err = runOutput(t, "", "seed", "--config", repoConfig, "../testdata/seed/demo.json")
 	if err != nil || !strings.Contains(out, "30 read: 0 added, 0 changed, 30 unchanged, 0 deleted") {
 		t.Fatalf("second seed must change nothing: %v\n%s", err, out)
 	}
@@ -140,7 +140,7 @@ func TestSeedReplaceAndTombstones(t *testing.T) {
 
 func TestDeleteCommand(t *testing.T) {
 	useTempStore(t)
-	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/demo.json"); err != nil {
+	if err := run(t, "seed", "--config", repoConfig, "../testdata/seed/demo.json"); err != nil {
 		t.Fatal(err)
 	}
 	out, err := runOutput(t, "", "delete", "--config", repoConfig, "C-1001", "C-1002", "C-NOPE")
@@ -252,7 +252,7 @@ func TestProgressReaches100(t *testing.T) {
 // seed --check validates and reports ORDER readiness without touching the store.
 func TestSeedCheck(t *testing.T) {
 	dsn := useTempStore(t)
-	out, err := runOutput(t, "", "seed", "--config", repoConfig, "--check", "../../testdata/seed/")
+	out, err := runOutput(t, "", "seed", "--config", repoConfig, "--check", "../testdata/seed/")
 	if err != nil || !strings.Contains(out, "ORDER readiness: 2 of 10 orders ready") ||
 		!strings.Contains(out, "8 orders lack fulfillments listed (e.g. C-1001 order 1002") ||
 		!strings.Contains(out, "30 records good; nothing was written") {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -23,13 +23,13 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
-func newServeCommand(load configLoader) *cobra.Command {
+func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the lookup server and its admin listener",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := load(cmd)
+			cfg, err := a.config(cmd)
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func newServeCommand(load configLoader) *cobra.Command {
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
-			return serve(ctx, cfg, log, hup, func() (*Config, error) { return load(cmd) })
+			return a.serve(ctx, cfg, log, hup, func() (*Config, error) { return a.config(cmd) })
 		},
 	}
 }
@@ -77,7 +77,10 @@ func (r *reloader) reload() {
 		r.log.Error("reload refused; the current configuration stays", zap.Error(err))
 		return
 	}
-	r.handler.SetAuth(authOf(next))
+	if err := r.handler.SetAuth(authOf(next)); err != nil {
+		r.log.Error("reload refused; the current configuration stays", zap.Error(err))
+		return
+	}
 	if rest := restartKeys(r.cfg, next); len(rest) > 0 {
 		r.log.Warn("reload: these changes take effect only at a restart", zap.Strings("keys", rest))
 	}
@@ -117,8 +120,8 @@ func restartKeys(cur, next *Config) []string {
 // it drains (answers close their connections, /readyz fails) for drainGrace, stops accepting,
 // and lets in-flight requests finish within the rest of server.shutdown_timeout. Each value on
 // hup reloads the configuration with load.
-func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Signal, load func() (*Config, error)) error {
-	st, norm, err := openStore(ctx, cfg, log, false)
+func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Signal, load func() (*Config, error)) error {
+	st, norm, err := a.openStore(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
@@ -140,7 +143,7 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := authOf(cfg)
-	handler := adaptor.New(adaptor.Options{
+	handler, err := adaptor.New(adaptor.Options{
 		Path:            cfg.Server.Path,
 		SigningPath:     cfg.Signing.Path,
 		MaxBodyBytes:    cfg.Server.MaxBodyBytes,
@@ -157,11 +160,16 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 		MaxTransactions: cfg.Store.MaxTransactions,
 		Metrics:         adaptor.NewMetrics(reg),
 	}, log)
+	if err != nil {
+		return err
+	}
 	r := &reloader{cfg: cfg, load: load, handler: handler, cert: cert, log: log}
 
 	var console http.Handler
 	if cfg.Console.Enabled {
-		console = handler.Console(adaptor.ConsoleOptions{Token: cfg.Admin.Token})
+		if console, err = handler.Console(adaptor.ConsoleOptions{Token: cfg.Admin.Token}); err != nil {
+			return err
+		}
 	}
 	ready := func(ctx context.Context) error {
 		if handler.Draining() {
@@ -195,7 +203,7 @@ func serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-chan os.Sign
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	gcPercent, memLimit := tuneGC(os.LookupEnv)
-	log.Info("serving lookups", zap.String("path", cfg.Server.Path), zap.String("version", version),
+	log.Info("serving lookups", zap.String("path", cfg.Server.Path), zap.String("version", Version()),
 		zap.Int("gc_percent", gcPercent), zap.Int64("memory_limit", memLimit))
 
 wait:

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -40,17 +40,17 @@ func startServeOn(t *testing.T, ctx context.Context, useStore func()) (*Config, 
 	t.Setenv("ADAPTOR_SIGNING_KEYS", "serve-test-key")
 	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
 	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
-	t.Setenv("ADAPTOR_ACTIONS_FILE", "../../testdata/actions/demo.yaml") // the replay corpus has action cases
+	t.Setenv("ADAPTOR_ACTIONS_FILE", "../testdata/actions/demo.yaml") // the replay corpus has action cases
 	useStore()
-	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/"); err != nil {
+	if err := run(t, "seed", "--config", repoConfig, "../testdata/seed/"); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(repoConfig, true)
+	cfg, err := LoadConfig(repoConfig, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, zap.NewNop(), nil, nil) }()
+	go func() { done <- builtins.serve(ctx, cfg, zap.NewNop(), nil, nil) }()
 	waitFor(t, "http://"+cfg.Admin.Addr+"/healthz")
 	waitFor(t, "http://"+cfg.Admin.Addr+"/readyz")
 	return cfg, done
@@ -170,7 +170,7 @@ func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
 		for _, args := range [][]string{
 			{"seed", "--config", repoConfig, "--replace", subset},
 			{"delete", "--config", repoConfig, "C-1001"},
-			{"seed", "--config", repoConfig, "../../testdata/seed/"},
+			{"seed", "--config", repoConfig, "../testdata/seed/"},
 		} {
 			if err := run(t, args...); err != nil {
 				t.Fatal(err)
@@ -187,7 +187,7 @@ func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
 // serve refuses a catalog it cannot serve, naming the action and the problem.
 func TestServeRefusesABadCatalog(t *testing.T) {
 	useTempStore(t)
-	if err := run(t, "seed", "--config", repoConfig, "../../testdata/seed/"); err != nil {
+	if err := run(t, "seed", "--config", repoConfig, "../testdata/seed/"); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("ADAPTOR_SIGNING_KEYS", "k")

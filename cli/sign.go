@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ var signedHeaderOrder = []string{
 	signing.HeaderTime, signing.HeaderAuthorization,
 }
 
-func newSignCommand(load configLoader) *cobra.Command {
+func (a *app) signCommand() *cobra.Command {
 	var key, at, path, method string
 	cmd := &cobra.Command{
 		Use:   "sign [--key K] [--time T] [--path P] [--method M] FILE",
@@ -29,7 +29,7 @@ func newSignCommand(load configLoader) *cobra.Command {
 		Example: "  lookup-adaptor sign --key \"$KEY\" body.json | curl -H @- --data-binary @body.json http://127.0.0.1:8080/lookup",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := load(cmd)
+			cfg, err := a.config(cmd)
 			if err != nil {
 				return err
 			}

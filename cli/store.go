@@ -1,84 +1,65 @@
-package main
+package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
-	"sort"
+	"io"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
-	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
-	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 )
 
-// backend opens one kind of store from the configuration; create says whether a missing
-// database may be created (migrate, seed) or must already exist (serve, which keeps it open).
-type backend func(ctx context.Context, cfg *Config, norm *store.Normalizer, create bool, log *zap.Logger) (store.Store, error)
-
-// backends is every store.driver this binary knows. To plug in another system of record, add
-// its constructor here.
-var backends = map[string]backend{
-	"sqlite": func(ctx context.Context, cfg *Config, norm *store.Normalizer, create bool, log *zap.Logger) (store.Store, error) {
-		opts := sqlite.Options{DSN: cfg.Store.DSN, Normalizer: norm, Create: create, Log: log}
-		if !create {
-			opts.WatchInterval = fileWatchInterval
+// backend returns the backend store.driver names, or an error listing the known ones.
+func (a *app) backend(driver string) (store.Backend, error) {
+	var found []store.Backend
+	names := make([]string, 0, len(a.backends))
+	for _, b := range a.backends {
+		names = append(names, b.Name)
+		if b.Name == driver {
+			found = append(found, b)
 		}
-		return sqlite.Open(ctx, opts)
-	},
-	// postgres is a shared PostgreSQL database, for several replicas; store.dsn is its
-	// connection string.
-	"postgres": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool, _ *zap.Logger) (store.Store, error) {
-		return postgres.Open(ctx, postgres.Options{DSN: cfg.Store.DSN, Normalizer: norm, MaxOpenConns: cfg.Store.MaxOpenConns})
-	},
-	// memory keeps customers in process, loaded at start from the seed files listed
-	// (comma-separated) in store.dsn.
-	"memory": func(ctx context.Context, cfg *Config, norm *store.Normalizer, _ bool, _ *zap.Logger) (store.Store, error) {
-		m := memory.New(norm)
-		files := splitList([]string{cfg.Store.DSN})
-		for _, f := range files {
-			if ext := strings.ToLower(filepath.Ext(f)); ext != ".json" && ext != ".jsonl" {
-				return nil, fmt.Errorf("store.dsn: the memory driver loads seed files (.json or .jsonl, comma-separated) at start; %q is not one", f)
-			}
-		}
-		if len(files) > 0 {
-			if err := loadFiles(ctx, nil, m, files, store.LoadOptions{}, nil, nil); err != nil {
-				return nil, fmt.Errorf("store.dsn: %w", err)
-			}
-		}
-		return m, nil
-	},
+	}
+	slices.Sort(names)
+	switch {
+	case len(names) == 0:
+		return store.Backend{}, fmt.Errorf("store.driver %q: this program was built with no store backend", driver)
+	case len(found) == 0:
+		return store.Backend{}, fmt.Errorf("store.driver %q is unknown; want one of %s", driver, strings.Join(names, ", "))
+	case len(found) > 1 || found[0].Open == nil:
+		return store.Backend{}, fmt.Errorf("store.driver %q: this program registers %d backends of that name, or one without Open", driver, len(found))
+	}
+	return found[0], nil
 }
-
-// fileWatchInterval is how often a served SQLite file is checked for deletion, replacement or
-// lost permissions.
-const fileWatchInterval = time.Second
 
 // openStore opens the configured store and brings its schema up to date. It returns the phone
 // normaliser (matching.default_region) the store was opened with, which the lookups share.
-func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (store.Store, *store.Normalizer, error) {
-	open, ok := backends[cfg.Store.Driver]
-	if !ok {
-		names := make([]string, 0, len(backends))
-		for name := range backends {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		return nil, nil, fmt.Errorf("store.driver %q is unknown; want one of %s", cfg.Store.Driver, strings.Join(names, ", "))
+// create says whether a missing database may be created (migrate, seed).
+func (a *app) openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (store.Store, *store.Normalizer, error) {
+	b, err := a.backend(cfg.Store.Driver)
+	if err != nil {
+		return nil, nil, err
 	}
 	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := open(ctx, cfg, norm, create, log)
+	st, err := b.Open(ctx, store.OpenOptions{
+		DSN:          cfg.Store.DSN,
+		Normalizer:   norm,
+		Options:      cfg.Store.Options,
+		Create:       create,
+		MaxOpenConns: cfg.Store.MaxOpenConns,
+		Log:          log,
+	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if st == nil {
+		return nil, nil, fmt.Errorf("store.driver %s: Open returned no store and no error", b.Name)
 	}
 	if m, ok := st.(store.Migrator); ok {
 		n, err := m.Migrate(ctx)
@@ -95,7 +76,7 @@ func openStore(ctx context.Context, cfg *Config, log *zap.Logger, create bool) (
 
 // closeStore closes st if it holds resources.
 func closeStore(st store.Store) {
-	if c, ok := st.(interface{ Close() error }); ok {
+	if c, ok := st.(io.Closer); ok {
 		_ = c.Close()
 	}
 }
@@ -113,12 +94,12 @@ func abandonStore(st store.Store) {
 // withStore opens the configured store (creating it if missing when create is set), runs fn
 // with it and its phone normaliser, and closes it; if fn fails, a database file this command
 // created is removed again.
-func withStore(cmd *cobra.Command, load configLoader, create bool, fn func(*Config, store.Store, *store.Normalizer) error) error {
-	cfg, err := load(cmd)
+func (a *app) withStore(cmd *cobra.Command, create bool, fn func(*Config, store.Store, *store.Normalizer) error) error {
+	cfg, err := a.config(cmd)
 	if err != nil {
 		return err
 	}
-	st, norm, err := openStore(cmd.Context(), cfg, zap.NewNop(), create)
+	st, norm, err := a.openStore(cmd.Context(), cfg, zap.NewNop(), create)
 	if err != nil {
 		return err
 	}
@@ -130,5 +111,12 @@ func withStore(cmd *cobra.Command, load configLoader, create bool, fn func(*Conf
 	return nil
 }
 
-// errNoLoader explains why a store cannot be seeded.
-var errNoLoader = errors.New("the configured store.driver cannot be seeded")
+// capability returns st as the optional interface T a command needs (store.Loader for seed,
+// say), or an error naming the capability, the command and the driver.
+func capability[T any](st store.Store, cfg *Config, command, iface string) (T, error) {
+	c, ok := st.(T)
+	if !ok {
+		return c, fmt.Errorf("%s: store.driver %q cannot do this: its store does not implement %s", command, cfg.Store.Driver, iface)
+	}
+	return c, nil
+}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -160,39 +160,32 @@ func checkDurations(v *viper.Viper) error {
 	return nil
 }
 
-// searchFields reads matching.search_fields: from ADAPTOR_MATCHING_SEARCH_FIELDS
-// ("name=target,…") when set, else from the file with the names' case kept.
-func searchFields(raw map[string]any, env []string) (map[string]string, error) {
-	const key = "matching.search_fields"
+// userMap reads key, a map of the user's own keys: from its ADAPTOR_ variable ("name=value,…")
+// when set and not empty, else from the file (raw) with the keys' case kept. what says, in an error, what the
+// map holds.
+func userMap(raw map[string]any, env []string, key, what string) (map[string]any, error) {
 	for _, kv := range env {
-		if name, value, _ := strings.Cut(kv, "="); name == envName(key) {
-			out := map[string]string{}
+		if name, value, _ := strings.Cut(kv, "="); name == envName(key) && value != "" {
+			out := map[string]any{}
 			for _, pair := range splitList([]string{value}) {
-				attr, target, ok := strings.Cut(pair, "=")
+				k, v, ok := strings.Cut(pair, "=")
 				if !ok {
-					return nil, fmt.Errorf("%s: %q is not name=target", envName(key), pair)
+					return nil, fmt.Errorf("%s: %q is not name=value", envName(key), pair)
 				}
-				out[strings.TrimSpace(attr)] = strings.TrimSpace(target)
+				out[strings.TrimSpace(k)] = strings.TrimSpace(v)
 			}
 			return out, nil
 		}
 	}
-	matching, _ := raw["matching"].(map[string]any)
-	entries, ok := matching["search_fields"]
+	section, name, _ := strings.Cut(key, ".")
+	parent, _ := raw[section].(map[string]any)
+	entries, ok := parent[name]
 	if !ok || entries == nil {
-		return map[string]string{}, nil
+		return map[string]any{}, nil
 	}
 	m, ok := entries.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: want a map of Gladly attribute names to targets", key)
+		return nil, fmt.Errorf("%s: want a map %s", key, what)
 	}
-	out := make(map[string]string, len(m))
-	for attr, target := range m {
-		s, ok := target.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s.%s: want a target as a string (email, phone, name, externalCustomerId, identifier:<field> or attribute:<name>)", key, attr)
-		}
-		out[attr] = s
-	}
-	return out, nil
+	return m, nil
 }

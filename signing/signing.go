@@ -7,8 +7,11 @@
 // raw body bytes; derives a per-day key from each configured signing key; and compares the
 // signature in constant time:
 //
-//	v := signing.Verifier{Keys: [][]byte{key}, MaxSkew: 5 * time.Minute}
+//	v := signing.Verifier{Keys: [][]byte{[]byte(key)}, MaxSkew: 5 * time.Minute}
 //	form, err := v.Verify(&signing.Request{Method: "POST", Path: "/lookup", Header: h, Body: b}, time.Now())
+//
+// A key is the bytes of the string Gladly shows in the adaptor's settings, exactly as shown: not
+// hex- or base64-decoded.
 //
 // Every failure wraps one of the *Error values below, whose Reason is a short stable label fit
 // for logs and metrics. Sign does the reverse, for tests and tooling.

@@ -1,9 +1,11 @@
 // Package store is the system-of-record contract the lookups are answered from: the Customer
 // they return, the queries the three lookups ask, and the Store interface a backend implements.
 //
-// Backends live in subpackages (store/sqlite, store/memory) and each must pass the conformance
-// suite in store/storetest. To plug in another system of record, implement Store, run
-// storetest.Run against it, and add it to the backend map in cmd/lookup-adaptor.
+// Backends live in subpackages (store/sqlite, store/postgres, store/memory) and each must pass
+// the conformance suite in store/storetest. To plug in another system of record, implement
+// Store, run storetest.Run against it, and serve it from a program of your own that calls
+// cli.Main with a Backend opening it (docs/stores.md). The server calls the optional
+// interfaces below where the store implements them, and io.Closer when it stops.
 //
 // Query values arrive normalised — emails by NormalizeEmail, phones to E.164 by a Normalizer,
 // name words by NameWords — and a backend compares them with its customers' values normalised
