@@ -19,7 +19,7 @@ var norm = func() *store.Normalizer {
 }()
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Loaded(func(*testing.T) store.Store { return memory.New(norm) }))
+	storetest.Run(t, storetest.Loaded(func(_ *testing.T, norm *store.Normalizer) store.Store { return memory.New(norm) }))
 }
 
 // readOnly is a store that cannot be loaded, as a CRM behind an API is: the suite runs its
@@ -27,7 +27,7 @@ func TestConformance(t *testing.T) {
 type readOnly struct{ store.Store }
 
 func TestConformanceReadOnly(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t *testing.T, norm *store.Normalizer) store.Store {
 		m := memory.New(norm)
 		if _, err := m.Load(context.Background(), store.ReadSeed(strings.NewReader(storetest.Fixture), "fixture.jsonl"), store.LoadOptions{}); err != nil {
 			t.Fatal(err)

@@ -40,7 +40,7 @@ func open(t *testing.T) *postgres.DB {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Loaded(func(t *testing.T) store.Store { return open(t) }))
+	storetest.Run(t, storetest.Loaded(func(t *testing.T, _ *store.Normalizer) store.Store { return open(t) }))
 }
 
 // Replicas start together and migrate at once: each finds the schema done, none fails.

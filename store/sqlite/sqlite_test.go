@@ -39,7 +39,7 @@ func openAt(t *testing.T, path string) *sqlite.DB {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Loaded(func(t *testing.T) store.Store { return open(t) }))
+	storetest.Run(t, storetest.Loaded(func(t *testing.T, _ *store.Normalizer) store.Store { return open(t) }))
 }
 
 func TestOpenMissingDatabase(t *testing.T) {
