@@ -27,8 +27,9 @@ run: build $(DEV_KEY) ## seed the demo customers and serve them, with the demo a
 	ADAPTOR_SIGNING_KEYS="$${ADAPTOR_SIGNING_KEYS:-$$(cat $(DEV_KEY))}" ADAPTOR_LOG_FORMAT="$${ADAPTOR_LOG_FORMAT:-console}" \
 	  ADAPTOR_ACTIONS_FILE="$${ADAPTOR_ACTIONS_FILE-testdata/actions/demo.yaml}" $(BIN) serve
 
-test: cc ## run every test (with the race detector)
+test: cc ## run every test (with the race detector), and the custom-store example's
 	go test -race -count=1 ./...
+	cd examples/custom-store && go test -count=1 ./...
 
 replay: ## serve a temporary store seeded from testdata/seed/ and replay testdata/cases against it (part of make test)
 	go test ./cli -run TestReplayCorpus -count=1 -v
@@ -36,6 +37,7 @@ replay: ## serve a temporary store seeded from testdata/seed/ and replay testdat
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }
 	go vet ./...
+	cd examples/custom-store && go vet ./...
 
 FUZZTIME ?= 30s
 fuzz: ## run each fuzz test for FUZZTIME (default 30s)
