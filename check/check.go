@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lookup-adaptor/lookup-adaptor/replay"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
@@ -47,9 +49,14 @@ func Run(ctx context.Context, o Options) []Result {
 	if o.Limit <= 0 {
 		o.Limit = 5 * time.Second
 	}
-	if o.Client == nil {
-		o.Client = &http.Client{Timeout: o.Limit + 5*time.Second}
+	client := http.Client{Timeout: o.Limit + 5*time.Second}
+	if o.Client != nil {
+		client = *o.Client
 	}
+	// Gladly follows no redirect; nor does check, so that nothing it signs — and no Basic
+	// credentials — goes to another origin.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	o.Client = &client
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -87,7 +94,32 @@ func Run(ctx context.Context, o Options) []Result {
 	for _, cs := range o.Cases {
 		add(c.replay(ctx, cs))
 	}
+	for i := range out {
+		out[i].Detail = printable(out[i].Detail)
+	}
 	return out
+}
+
+// printable escapes what a terminal would act on in text a remote chose (a status line, an
+// error naming its answer): control characters and the bidirectional overrides, as \x.. or
+// \u.....
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+			if r < 0x100 {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 type checker struct{ o Options }
@@ -149,8 +181,33 @@ func (c *checker) reachable(ctx context.Context) Result {
 		r.Detail = err.Error()
 		return r
 	}
+	if redirect(resp) {
+		r.Detail = redirectDetail(resp)
+		return r
+	}
 	r.OK, r.Detail = true, "answered "+resp.Status
 	return r
+}
+
+// redirect reports whether resp sends the client elsewhere.
+func redirect(resp *http.Response) bool {
+	return resp.StatusCode >= 300 && resp.StatusCode < 400
+}
+
+// redirectDetail is the failure of an answer that redirects.
+func redirectDetail(resp *http.Response) string {
+	return fmt.Sprintf("answered %s to %s: Gladly does not follow redirects, so configure the URL it ends at", resp.Status, truncate(resp.Header.Get("Location"), 200))
+}
+
+// truncate cuts s to at most n bytes, on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func (c *checker) refused(ctx context.Context, name string, spoil func(*http.Request), at time.Time) Result {
@@ -168,6 +225,8 @@ func (c *checker) refused(ctx context.Context, name string, spoil func(*http.Req
 	switch {
 	case err != nil:
 		r.Detail = err.Error()
+	case redirect(resp):
+		r.Detail = redirectDetail(resp)
 	case resp.StatusCode != http.StatusUnauthorized:
 		r.Detail = fmt.Sprintf("answered %s: an adaptor that accepts it answers anyone who asks", resp.Status)
 	default:
@@ -191,6 +250,10 @@ func (c *checker) lookup(ctx context.Context, name string, detailed bool, body s
 		return r
 	}
 	var problems []string
+	if redirect(resp) {
+		r.Detail = redirectDetail(resp)
+		return r
+	}
 	if resp.StatusCode != http.StatusOK {
 		problems = append(problems, "answered "+resp.Status+", want 200 OK")
 	}

@@ -1,11 +1,16 @@
 package check_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,5 +113,54 @@ func TestFakesFail(t *testing.T) {
 	results := check.Run(context.Background(), check.Options{URL: "http://127.0.0.1:1/lookup", Key: []byte(key)})
 	if len(results) != 1 || results[0].OK {
 		t.Errorf("nothing listening: %+v", results)
+	}
+}
+
+// check follows no redirect — so nothing it signs, and no Basic credentials, reach another
+// origin — and fails the adaptor that answers with one.
+func TestCheckFollowsNoRedirect(t *testing.T) {
+	var hits atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer elsewhere.Close()
+	redirecting := httptest.NewServer(http.RedirectHandler(elsewhere.URL+"/lookup", http.StatusTemporaryRedirect))
+	defer redirecting.Close()
+	results := check.Run(context.Background(), check.Options{URL: redirecting.URL + "/lookup", Key: []byte(key), Basic: url.UserPassword("gladly", "pw")})
+	if f := strings.Join(failed(results), "\n"); !strings.Contains(f, "Gladly does not follow redirects") {
+		t.Errorf("a redirecting adaptor: failed checks\n%s", f)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the redirect's target got %d requests", n)
+	}
+}
+
+// What a remote chose to print (its status line) is escaped before check shows it: no terminal
+// control sequence passes through.
+func TestCheckEscapesWhatTheRemotePrints(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_, _ = http.ReadRequest(bufio.NewReader(conn))
+				_, _ = io.WriteString(conn, "HTTP/1.1 200 \x1b[2J\x1b]0;owned\x07\u202eOK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			}()
+		}
+	}()
+	results := check.Run(context.Background(), check.Options{URL: "http://" + ln.Addr().String() + "/lookup", Key: []byte(key)})
+	for _, r := range results {
+		if strings.ContainsAny(r.Detail, "\x1b\x07\u202e") {
+			t.Errorf("%s: the detail passes control characters through: %q", r.Name, r.Detail)
+		}
+	}
+	if !strings.Contains(results[0].Detail, `\x1b[2J`) {
+		t.Errorf("the status line is not shown escaped: %q", results[0].Detail)
 	}
 }

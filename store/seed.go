@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
@@ -67,15 +68,63 @@ func DuplicateError(r Record, first string) error {
 // maxLine bounds one line of a .jsonl file, so a file without newlines cannot exhaust memory.
 const maxLine = 16 << 20
 
-// ReadSeed streams the customers of a seed file (docs/data.md) from r. name decides the format —
-// ".jsonl" is one customer per line, anything else a JSON array — and names the file in errors.
-// Records are parsed on every core and yielded in file order; memory stays flat however large
-// the file, with a few batches of records per core in flight.
+// SeedLimits bound each record of a seed (docs/data.md): a record past them is refused, naming
+// its file, line and field. A NUL character is refused anywhere, whatever the limits.
+type SeedLimits struct {
+	MaxRecordBytes    int // one record as written
+	MaxTextChars      int // a name or an address, in characters
+	MaxAttributes     int // custom attributes of one customer
+	MaxAttributeChars int // one custom attribute's value, in characters
+}
+
+// DefaultSeedLimits are the limits ReadSeed applies: generous for any real customer, and small
+// enough that one record cannot make a lookup answer megabytes.
+func DefaultSeedLimits() SeedLimits {
+	return SeedLimits{MaxRecordBytes: 1 << 20, MaxTextChars: 1000, MaxAttributes: 100, MaxAttributeChars: 4000}
+}
+
+// ReadSeed streams the customers of a seed file (docs/data.md) from r with DefaultSeedLimits.
+// name decides the format — ".jsonl" is one customer per line, anything else a JSON array —
+// and names the file in errors. Records are parsed on every core and yielded in file order;
+// memory stays flat however large the file, with a few batches of records per core in flight.
+//
+// A .jsonl file may end with {"end": true, "records": N}: then N must be the number of records
+// before it, or the read ends with an error — the way a producer proves its output was not cut
+// off.
 func ReadSeed(r io.Reader, name string) Records {
+	return DefaultSeedLimits().Read(r, name)
+}
+
+// Read is ReadSeed with the limits l.
+func (l SeedLimits) Read(r io.Reader, name string) Records {
 	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
-		return readLines(r, name)
+		return l.parseAll(name, readLines(r, name, l.MaxRecordBytes))
 	}
-	return readArray(r, name)
+	return l.parseAll(name, readArray(r, name, l.MaxRecordBytes))
+}
+
+// Problems lists what makes c break l, as a seed record would be refused for it ("name:
+// 1,204 characters, more than 1000"); nil when it is within them. export warns with it about
+// records stored before the limits.
+func (l SeedLimits) Problems(c *Customer) []string {
+	var out []string
+	text := func(field, s string, limit int) {
+		if n := utf8.RuneCountInString(s); n > limit {
+			out = append(out, fmt.Sprintf("%s: %d characters, more than %d", field, n, limit))
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			out = append(out, field+": a NUL character")
+		}
+	}
+	text("name", c.Name, l.MaxTextChars)
+	text("address", c.Address, l.MaxTextChars)
+	if n := len(c.CustomAttributes); n > l.MaxAttributes {
+		out = append(out, fmt.Sprintf("customAttributes: %d attributes, more than %d", n, l.MaxAttributes))
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.CustomAttributes)) {
+		text("customAttributes."+k, c.CustomAttributes[k].String(), l.MaxAttributeChars)
+	}
+	return out
 }
 
 // rawRecord is one record as read from a seed file, before it is parsed: its bytes and place
@@ -86,8 +135,8 @@ type rawRecord struct {
 	err         error
 }
 
-func readLines(r io.Reader, name string) Records {
-	return parseAll(name, func(yield func(rawRecord) bool) {
+func readLines(r io.Reader, name string, maxRecord int) iter.Seq[rawRecord] {
+	return func(yield func(rawRecord) bool) {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 		line := 0
@@ -97,6 +146,10 @@ func readLines(r io.Reader, name string) Records {
 			if len(raw) == 0 {
 				continue
 			}
+			if len(raw) > maxRecord {
+				yield(rawRecord{err: &RecordError{File: name, Line: line, Msg: fmt.Sprintf("a record of %d bytes, more than %d", len(raw), maxRecord)}})
+				return
+			}
 			if !yield(rawRecord{raw: bytes.Clone(raw), line: line, index: line - 1}) {
 				return
 			}
@@ -104,11 +157,11 @@ func readLines(r io.Reader, name string) Records {
 		if err := sc.Err(); err != nil {
 			yield(rawRecord{err: &RecordError{File: name, Line: line + 1, Msg: readError(err)}})
 		}
-	})
+	}
 }
 
-func readArray(r io.Reader, name string) Records {
-	return parseAll(name, func(yield func(rawRecord) bool) {
+func readArray(r io.Reader, name string, maxRecord int) iter.Seq[rawRecord] {
+	return func(yield func(rawRecord) bool) {
 		dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 			yield(rawRecord{err: &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"}})
@@ -120,6 +173,10 @@ func readArray(r io.Reader, name string) Records {
 				yield(rawRecord{err: &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()}})
 				return
 			}
+			if len(raw) > maxRecord {
+				yield(rawRecord{err: &RecordError{File: name, Index: i, Msg: fmt.Sprintf("a record of %d bytes, more than %d", len(raw), maxRecord)}})
+				return
+			}
 			if !yield(rawRecord{raw: raw, index: i}) {
 				return
 			}
@@ -127,42 +184,100 @@ func readArray(r io.Reader, name string) Records {
 		if _, err := dec.Token(); err != nil {
 			yield(rawRecord{err: &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()}})
 		}
-	})
+	}
 }
 
 // parseAll parses what read yields on every core — decoding and validating a record costs far
-// more than reading it — and yields the records in the order read.
-func parseAll(name string, read iter.Seq[rawRecord]) Records {
+// more than reading it — and yields the records in the order read, checking an end line.
+func (l SeedLimits) parseAll(name string, read iter.Seq[rawRecord]) Records {
 	type parsed struct {
 		r   Record
+		end int // N of an end line; -1 for a record
 		err error
 	}
 	all := ordered.Map(read, func(in rawRecord) parsed {
 		if in.err != nil {
-			return parsed{err: in.err}
+			return parsed{end: -1, err: in.err}
 		}
-		r, err := parseRecord(in.raw)
+		r, end, err := l.parseRecord(in.raw, in.line > 0)
 		if err != nil {
 			err = placed(err, name, in.line, in.index)
 		}
 		r.Place = placeText(name, in.line, in.index)
-		return parsed{r, err}
+		return parsed{r, end, err}
 	})
 	return func(yield func(Record, error) bool) {
+		read, endAt := 0, ""
 		for p := range all {
-			if !yield(p.r, p.err) {
+			switch {
+			case endAt != "":
+				p.err = fmt.Errorf("%s: a record after the end line (%s)", p.r.Place, endAt)
+			case p.end >= 0 && p.end != read:
+				p.err = fmt.Errorf("%s: the end line counts %d records, but %d came before it: the file was cut off or changed", p.r.Place, p.end, read)
+			case p.end >= 0:
+				endAt = p.r.Place
+				continue
+			}
+			read++
+			if !yield(p.r, p.err) || p.err != nil && endAt != "" {
 				return
 			}
 		}
 	}
 }
 
-func parseRecord(raw []byte) (Record, error) {
+// parseRecord decodes and checks one record; a line {"end": true, "records": N} (lines only)
+// returns N as end, and -1 for any other record.
+func (l SeedLimits) parseRecord(raw []byte, lines bool) (r Record, end int, err error) {
+	if hasNUL(raw) {
+		return Record{}, -1, &RecordError{Msg: "a NUL character (\\u0000); seed data may not hold one"}
+	}
 	v, err := jsonvalue.Decode(raw)
 	if err != nil {
-		return Record{}, &RecordError{Msg: "not a valid JSON object on one line"}
+		return Record{}, -1, &RecordError{Msg: "not a valid JSON object on one line"}
 	}
-	return ParseRecord(v)
+	if obj, ok := v.(map[string]any); ok && lines {
+		if _, isEnd := obj["end"]; isEnd {
+			end, err := endLine(obj)
+			return Record{}, end, err
+		}
+	}
+	r, err = ParseRecord(v)
+	if err == nil && !r.Deleted {
+		if problems := l.Problems(&r.Customer); len(problems) > 0 {
+			field, msg, _ := strings.Cut(problems[0], ": ")
+			err = fieldError(field, msg)
+		}
+	}
+	return r, -1, err
+}
+
+// endLine reads {"end": true, "records": N}.
+func endLine(obj map[string]any) (int, error) {
+	const want = `the end line is {"end": true, "records": N}, N the records before it`
+	n, ok := obj["records"].(json.Number)
+	count, err := n.Int64()
+	if len(obj) != 2 || obj["end"] != true || !ok || err != nil || count < 0 {
+		return -1, &RecordError{Field: "end", Msg: want}
+	}
+	return int(count), nil
+}
+
+// hasNUL reports whether the JSON text raw holds a NUL character, raw or as the escape \u0000
+// (whose backslash is not itself escaped).
+func hasNUL(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case 0:
+			return true
+		case '\\':
+			if i+5 < len(raw) && raw[i+1] == 'u' && string(raw[i+2:i+6]) == "0000" {
+				return true
+			}
+			i++ // the escaped character
+		}
+	}
+	return false
 }
 
 // ParseRecord converts one seed record, decoded by encoding/json with UseNumber: a customer

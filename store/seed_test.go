@@ -203,3 +203,78 @@ func TestParsedInOrder(t *testing.T) {
 	}
 	goroutines.NoneLeft(t, before)
 }
+
+// An end line proves a .jsonl stream complete: it must count the records before it, and be
+// the last.
+func TestSeedEndLine(t *testing.T) {
+	two := `{"externalCustomerId":"C-1"}` + "\n" + `{"externalCustomerId":"C-2","deleted":true}` + "\n"
+	cases := []struct {
+		name, in, want string // want: "" reads cleanly
+	}{
+		{"matching count", two + `{"end": true, "records": 2}` + "\n", ""},
+		{"no end line", two, ""},
+		{"empty, counted", `{"end":true,"records":0}`, ""},
+		{"cut off", two + `{"end": true, "records": 3}`, "s.jsonl:3: the end line counts 3 records, but 2 came before it: the file was cut off or changed"},
+		{"a record after it", two + `{"end": true, "records": 2}` + "\n" + `{"externalCustomerId":"C-3"}`, "s.jsonl:4: a record after the end line (s.jsonl:3)"},
+		{"not a count", two + `{"end": true, "records": "2"}`, `s.jsonl:3: end: the end line is {"end": true, "records": N}`},
+		{"end false", two + `{"end": false, "records": 2}`, `s.jsonl:3: end: the end line is`},
+		{"extra field", two + `{"end": true, "records": 2, "by": "x"}`, `s.jsonl:3: end: the end line is`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := collect(t, store.ReadSeed(strings.NewReader(tc.in), "s.jsonl"))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Errorf("errors %v", errs)
+			case tc.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Errorf("errors %v, want %q", errs, tc.want)
+			}
+		})
+	}
+	// In a .json array an end record is no customer: it has no externalCustomerId.
+	if _, errs := collect(t, store.ReadSeed(strings.NewReader(`[{"end": true, "records": 0}]`), "a.json")); len(errs) == 0 {
+		t.Error("an end record inside a JSON array was accepted")
+	}
+}
+
+// Records past the per-record bounds, and NUL characters, are refused naming the place and the
+// field; a backslash before u0000 is text, not a NUL.
+func TestSeedRecordBounds(t *testing.T) {
+	attrs := func(n, size int) string {
+		var parts []string
+		for i := range n {
+			parts = append(parts, fmt.Sprintf(`"a%d":"%s"`, i, strings.Repeat("v", size)))
+		}
+		return `{` + strings.Join(parts, ",") + `}`
+	}
+	cases := []struct {
+		name, record, want string
+	}{
+		{"name of 1000 characters", `{"externalCustomerId":"C-1","name":"` + strings.Repeat("é", 1000) + `"}`, ""},
+		{"name of 1001 characters", `{"externalCustomerId":"C-1","name":"` + strings.Repeat("é", 1001) + `"}`, "b.jsonl:1: name: 1001 characters, more than 1000"},
+		{"long address", `{"externalCustomerId":"C-1","address":"` + strings.Repeat("a", 1001) + `"}`, "b.jsonl:1: address: 1001 characters"},
+		{"100 attributes", `{"externalCustomerId":"C-1","customAttributes":` + attrs(100, 1) + `}`, ""},
+		{"101 attributes", `{"externalCustomerId":"C-1","customAttributes":` + attrs(101, 1) + `}`, "b.jsonl:1: customAttributes: 101 attributes, more than 100"},
+		{"long attribute", `{"externalCustomerId":"C-1","customAttributes":` + attrs(1, 4001) + `}`, "b.jsonl:1: customAttributes.a0: 4001 characters, more than 4000"},
+		{"a record over 1 MiB", `{"externalCustomerId":"C-1","transactions":[{"type":"GENERIC","note":"` + strings.Repeat("n", 1<<20) + `"}]}`, "b.jsonl:1: a record of 1048"},
+		{"NUL in a name", `{"externalCustomerId":"C-1","name":"Ada\u0000"}`, "b.jsonl:1: a NUL character"},
+		{"NUL in a transaction", `{"externalCustomerId":"C-1","transactions":[{"type":"GENERIC","x":"\u0000"}]}`, "b.jsonl:1: a NUL character"},
+		{"an escaped backslash before u0000", `{"externalCustomerId":"C-1","name":"C:\\u0000"}`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := collect(t, store.ReadSeed(strings.NewReader(tc.record), "b.jsonl"))
+			switch {
+			case tc.want == "" && len(errs) > 0:
+				t.Errorf("errors %v", errs)
+			case tc.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), tc.want)):
+				t.Errorf("errors %v, want %q", errs, tc.want)
+			}
+		})
+	}
+	// Limits of one's own.
+	small := store.SeedLimits{MaxRecordBytes: 100, MaxTextChars: 3, MaxAttributes: 1, MaxAttributeChars: 2}
+	if _, errs := collect(t, small.Read(strings.NewReader(`{"externalCustomerId":"C-1","name":"Adam"}`), "s.jsonl")); len(errs) == 0 || !strings.Contains(errs[0].Error(), "name: 4 characters, more than 3") {
+		t.Errorf("own limits: %v", errs)
+	}
+}

@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
@@ -147,6 +148,48 @@ type Loader interface {
 type LoadOptions struct {
 	// Replace removes the customers no record names (seed --replace).
 	Replace bool
+	// MaxDelete bounds the customers Replace may remove; a Load that would remove more writes
+	// nothing and returns a *TooManyDeletesError.
+	MaxDelete DeleteLimit
+}
+
+// DeleteLimit bounds how many stored customers a Replace may remove: the larger of Count and
+// Percent of the customers stored before the load (seed --max-delete). The zero value is the
+// default rule, 10% or 1,000, whichever is larger, so that a full sync of a small store works
+// and a cut-off file cannot empty a large one; Percent 100 allows any.
+type DeleteLimit struct {
+	Count   int
+	Percent float64
+}
+
+// Max is how many of stored customers l lets a Replace remove.
+func (l DeleteLimit) Max(stored int) int {
+	if l == (DeleteLimit{}) {
+		l = DeleteLimit{Count: 1000, Percent: 10}
+	}
+	if l.Percent >= 100 {
+		return stored
+	}
+	return max(l.Count, int(float64(stored)*l.Percent/100))
+}
+
+// Check returns a *TooManyDeletesError when removing n of stored customers is more than l
+// allows.
+func (l DeleteLimit) Check(n, stored int) error {
+	if limit := l.Max(stored); n > limit {
+		return &TooManyDeletesError{Would: n, Stored: stored, Max: limit}
+	}
+	return nil
+}
+
+// TooManyDeletesError is a Replace refused because it would remove more customers than its
+// DeleteLimit allows; nothing was written.
+type TooManyDeletesError struct {
+	Would, Stored, Max int
+}
+
+func (e *TooManyDeletesError) Error() string {
+	return fmt.Sprintf("store: the replace would delete %d of the %d stored customers, more than the %d its limit allows", e.Would, e.Stored, e.Max)
 }
 
 // LoadStats reports what a Load did.

@@ -178,12 +178,17 @@ func (s *Store) Load(ctx context.Context, records store.Records, opts store.Load
 		return store.LoadStats{}, errors.Join(errs...)
 	}
 	if opts.Replace {
+		gone := 0
 		for id := range next {
 			if _, named := seen[id]; !named {
 				delete(next, id)
-				stats.Deleted++
+				gone++
 			}
 		}
+		if err := opts.MaxDelete.Check(gone, len(old)); err != nil {
+			return store.LoadStats{}, err
+		}
+		stats.Deleted += gone
 	}
 	if err := ctx.Err(); err != nil {
 		return store.LoadStats{}, fmt.Errorf("memory: %w", err)

@@ -10,14 +10,6 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
-var norm = func() *store.Normalizer {
-	n, err := store.NewNormalizer("US")
-	if err != nil {
-		panic(err)
-	}
-	return n
-}()
-
 func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Loaded(func(_ *testing.T, norm *store.Normalizer) store.Store { return memory.New(norm) }))
 }

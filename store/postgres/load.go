@@ -175,6 +175,15 @@ func (db *DB) apply(ctx context.Context, tx pgx.Tx, opts store.LoadOptions, stat
 			return err
 		}
 	}
+	if opts.Replace {
+		var gone, stored int
+		if err := tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM customers)").Scan(&gone, &stored); err != nil {
+			return err
+		}
+		if err := opts.MaxDelete.Check(gone, stored); err != nil {
+			return err
+		}
+	}
 	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'add'), count(*) FILTER (WHERE action = 'change'),
 		count(*) FILTER (WHERE action = 'same'), count(*) FILTER (WHERE action = 'delete'), count(*) FILTER (WHERE action = 'unknown')
 		FROM stage`).Scan(&stats.Added, &stats.Changed, &stats.Unchanged, &stats.Deleted, &stats.Unknown); err != nil {

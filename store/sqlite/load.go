@@ -230,7 +230,7 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 		}
 	}
 	if opts.Replace {
-		if err := l.removeUnnamed(ctx, &stats); err != nil {
+		if err := l.removeUnnamed(ctx, opts.MaxDelete, &stats); err != nil {
 			return store.LoadStats{}, fmt.Errorf("sqlite: load: replace: %w", err)
 		}
 	}
@@ -492,9 +492,16 @@ func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) 
 }
 
 // removeUnnamed removes every customer no record of this Load named.
-func (l *loader) removeUnnamed(ctx context.Context, stats *store.LoadStats) error {
+func (l *loader) removeUnnamed(ctx context.Context, limit store.DeleteLimit, stats *store.LoadStats) error {
 	var ids []int64
 	if err := l.tx.SelectContext(ctx, &ids, loadSQL.unnamed); err != nil {
+		return err
+	}
+	var now int
+	if err := l.tx.GetContext(ctx, &now, "SELECT count(*) FROM customers"); err != nil {
+		return err
+	}
+	if err := limit.Check(len(ids), now-stats.Added+stats.Deleted); err != nil { // as stored before the load
 		return err
 	}
 	for _, id := range ids {

@@ -96,15 +96,28 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
 			createdDir = filepath.Dir(path)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		// The store holds personal data: private to its owner whatever the umask, and SQLite
+		// gives its -wal and -shm files the database's permissions.
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		f.Close()
 	}
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
 	f, err := openFile(ctx, path, params, opts)
 	if err != nil {
+		if created { // leave nothing behind for a mistyped path to find later
+			_ = os.Remove(path)
+			if createdDir != "" {
+				_ = os.Remove(createdDir)
+			}
+		}
 		return nil, err
 	}
 	db := &DB{opts: opts, path: path, params: params, f: f, created: created, createdDir: createdDir, stop: make(chan struct{}), stopped: make(chan struct{})}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
@@ -201,5 +202,31 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	_, err = sqlitetest.Existing(t, path, testNorm).Migrate(context.Background())
 	if !errors.Is(err, sqlshared.ErrNewerSchema) || !strings.Contains(err.Error(), "version 999") {
 		t.Errorf("Migrate of a store at version 999: %v", err)
+	}
+}
+
+// The store holds personal data: the file it creates, its -wal and -shm, and the directory it
+// makes are its owner's alone, even under a umask that would share them.
+func TestCreatedFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "private.db")
+	db := openAt(t, path)
+	if _, err := db.Load(context.Background(), store.ReadSeed(strings.NewReader(`{"externalCustomerId":"C-1","name":"Ada"}`), "p.jsonl"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600}
+	for name, mode := range want {
+		fi, err := os.Stat(name)
+		if errors.Is(err, os.ErrNotExist) && name != dir && name != path {
+			continue // SQLite removes them when the last connection closes
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != mode {
+			t.Errorf("%s: mode %v, want %v", filepath.Base(name), got, mode)
+		}
 	}
 }

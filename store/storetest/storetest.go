@@ -104,6 +104,7 @@ func Run(t *testing.T, open Open) {
 		{"TombstonesAllOrNothing", loading(testTombstonesAllOrNothing)},
 		{"Replace", loading(testReplace)},
 		{"ReplaceAllOrNothing", loading(testReplaceAllOrNothing)},
+		{"ReplaceOverTheLimit", loading(testReplaceOverTheLimit)},
 		{"LoadWhileReading", loading(testLoadWhileReading)},
 	}
 	for _, tc := range tests {
@@ -576,6 +577,22 @@ func testReplaceAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
 		t.Fatal("a replace with a bad record succeeded")
 	}
 	assertFixtureIntact(t, b)
+}
+
+// testReplaceOverTheLimit: a Replace that would remove more customers than its DeleteLimit
+// allows writes nothing and says how many; within the limit it goes through.
+func testReplaceOverTheLimit(t *testing.T, b store.Store, l store.Loader) {
+	ctx := context.Background()
+	_, err := l.Load(ctx, store.ReadSeed(strings.NewReader(replacement), "r.jsonl"), store.LoadOptions{Replace: true, MaxDelete: store.DeleteLimit{Count: 2}})
+	var tooMany *store.TooManyDeletesError
+	if !errors.As(err, &tooMany) || tooMany.Would != 3 || tooMany.Stored != 5 || tooMany.Max != 2 {
+		t.Fatalf("a replace removing 3 of 5 with a limit of 2: %v, want a TooManyDeletesError (3 of 5, limit 2)", err)
+	}
+	assertFixtureIntact(t, b)
+	if _, err := l.Load(ctx, store.ReadSeed(strings.NewReader(replacement), "r.jsonl"), store.LoadOptions{Replace: true, MaxDelete: store.DeleteLimit{Percent: 60}}); err != nil {
+		t.Fatalf("a replace removing 3 of 5 with a limit of 60%%: %v", err)
+	}
+	assertGone(t, b, "C-1004")
 }
 
 func testExport(t *testing.T, b store.Store) {
