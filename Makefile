@@ -6,7 +6,7 @@ LDFLAGS  := -ldflags "-X github.com/lookup-adaptor/lookup-adaptor/cli.version=$(
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
-.PHONY: help build run test lint fuzz golden replay bench cc
+.PHONY: help build run test lint fuzz golden replay bench exhaust cc
 
 # cgo builds the embedded SQLite driver; say what to install when there is no C compiler.
 CC ?= cc
@@ -20,7 +20,7 @@ build: cc ## build bin/lookup-adaptor
 	go build $(LDFLAGS) -o $(BIN) ./cmd/lookup-adaptor
 
 $(DEV_KEY):
-	mkdir -p $(dir $@) && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@
+	mkdir -p -m 700 $(dir $@) && (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > $@)
 
 run: build $(DEV_KEY) ## seed the demo customers and serve them, with the demo actions, on 127.0.0.1:8080 (key: .dev/signing-key unless ADAPTOR_SIGNING_KEYS is set)
 	$(BIN) seed testdata/seed/
@@ -61,3 +61,6 @@ BENCH_DB    ?= /tmp/big20.db
 BENCH_SEED  ?= /tmp/big20.jsonl
 bench: ## loopback load benchmark with wrk (needs BENCH_DB seeded from BENCH_SEED; see bench/run.sh)
 	bench/run.sh $(BENCH_DB) $(BENCH_SEED)
+
+exhaust: ## hold 2,000 hostile connections of each kind against a fresh serve; report lookup latency and peak RSS (docs/performance.md)
+	bench/exhaust.sh

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,5 +190,34 @@ func TestWebhook(t *testing.T) {
 	}
 	if took > 800*time.Millisecond {
 		t.Errorf("the webhook gave up after %s, not at its 200ms deadline", took)
+	}
+}
+
+// A webhook that answers with a redirect fails: the submission and its signature are never
+// sent where it points. Errors name the URL with its password redacted.
+func TestWebhookFollowsNoRedirectAndRedactsItsURL(t *testing.T) {
+	elsewhere := &receiver{status: 200, body: `{"message":"stolen"}`}
+	other := httptest.NewServer(elsewhere)
+	defer other.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	u, _ := url.Parse(redirecting.URL)
+	u.User = url.UserPassword("hook", "hunter2")
+	w := &actions.Webhook{URL: u.String(), Secret: []byte("s"), Client: &http.Client{}}
+	_, err := w.Run(context.Background(), actions.Submission{Action: "a", Values: map[string]any{}})
+	if err == nil || !strings.Contains(err.Error(), "a redirect, not followed") {
+		t.Errorf("a redirecting webhook: %v", err)
+	}
+	if elsewhere.got != nil {
+		t.Error("the submission reached the redirect's target")
+	}
+	if err != nil && (strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "hook:xxxxx@")) {
+		t.Errorf("the error names the credentials: %v", err)
+	}
+	_, err = (&actions.Webhook{URL: "http://hook:hunter2@127.0.0.1:1/x", Secret: []byte("s")}).Run(context.Background(), actions.Submission{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("an unreachable webhook: %v", err)
 	}
 }

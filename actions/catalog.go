@@ -141,7 +141,7 @@ func (c *Catalog) validate(builtins []string) error {
 		case a.Run.Builtin != "" && !slices.Contains(builtins, a.Run.Builtin):
 			bad("run.builtin %q is not one of %s", a.Run.Builtin, strings.Join(builtins, ", "))
 		case a.Run.Webhook != "" && !strings.HasPrefix(a.Run.Webhook, "http://") && !strings.HasPrefix(a.Run.Webhook, "https://"):
-			bad("run.webhook %q is not an http(s) URL", a.Run.Webhook)
+			bad("run.webhook %q is not an http(s) URL", redact(a.Run.Webhook))
 		}
 		for _, problem := range a.Form.problems() {
 			bad("%s", problem)

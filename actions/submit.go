@@ -20,7 +20,7 @@ type FieldError struct {
 // Validate checks a submission against the form before anything runs: every input is
 // required unless its input is optional (a checkbox never is: unticked is false), required
 // ones present and not empty, select values among the options, checkboxes booleans, text at
-// most MaxTextLen characters. Keys the form does not have are ignored.
+// most MaxTextLen characters. Keys the form does not have are ignored here (see OnForm).
 func (f *Form) Validate(values map[string]any) []FieldError {
 	var errs []FieldError
 	for _, s := range f.Sections {
@@ -53,6 +53,18 @@ func (f *Form) Validate(values map[string]any) []FieldError {
 		}
 	}
 	return errs
+}
+
+// OnForm returns the values of the form's inputs only: a key the form does not have is not
+// passed on to a handler.
+func (f *Form) OnForm(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for _, s := range f.Sections {
+		if v, ok := values[s.Attr]; ok && s.Type == "input" {
+			out[s.Attr] = v
+		}
+	}
+	return out
 }
 
 // TransactionRef names the transaction an action is on.

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,12 +30,13 @@ const (
 
 // Webhook is the Handler that POSTs the submission as JSON to an internal URL, signed with
 // Secret. The upstream's 2xx is success (with its "message" when it sends one); its 400 with
-// "errors" is passed on as fixable errors; anything else, or no answer within the context's
-// deadline, is a failure.
+// "errors" is passed on as fixable errors; anything else — a redirect included, which is never
+// followed — or no answer within the context's deadline, is a failure. Errors name the URL with
+// its password redacted.
 type Webhook struct {
 	URL    string
 	Secret []byte
-	Client *http.Client // nil means http.DefaultClient
+	Client *http.Client // nil means a client with no timeout of its own; its redirects are never followed
 	Now    func() time.Time
 }
 
@@ -62,18 +65,19 @@ func (w *Webhook) Run(ctx context.Context, s Submission) (Outcome, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(SignatureHeader, Sign(w.Secret, body, now()))
-	client := w.Client
-	if client == nil {
-		client = http.DefaultClient
+	var client http.Client // a copy: the webhook never follows a redirect, whatever the client does
+	if w.Client != nil {
+		client = *w.Client
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Do(req)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("webhook %s: %w", w.URL, err)
+		return Outcome{}, fmt.Errorf("webhook %s: %w", redact(w.URL), err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
 	if err != nil {
-		return Outcome{}, fmt.Errorf("webhook %s: reading the answer: %w", w.URL, err)
+		return Outcome{}, fmt.Errorf("webhook %s: reading the answer: %w", redact(w.URL), err)
 	}
 	var answer struct {
 		Message string       `json:"message"`
@@ -90,7 +94,23 @@ func (w *Webhook) Run(ctx context.Context, s Submission) (Outcome, error) {
 		}
 		return out, nil
 	}
-	return Outcome{}, fmt.Errorf("webhook %s answered %s", w.URL, resp.Status)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Following it would send the submission, and a valid signature, to wherever the
+		// upstream points.
+		return Outcome{}, fmt.Errorf("webhook %s answered %s (a redirect, not followed)", redact(w.URL), resp.Status)
+	}
+	return Outcome{}, fmt.Errorf("webhook %s answered %s", redact(w.URL), resp.Status)
+}
+
+// redact is raw with any password replaced by xxxxx, for log lines and errors; an URL that does
+// not parse is named by its scheme only.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		scheme, _, _ := strings.Cut(raw, ":")
+		return scheme + "://(an URL that does not parse)"
+	}
+	return u.Redacted()
 }
 
 // clip bounds a string an upstream chose.

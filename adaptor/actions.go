@@ -1,7 +1,6 @@
 package adaptor
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -217,10 +216,10 @@ func (s *Server) actionSubmit(c echo.Context) error {
 		return err
 	}
 	var values map[string]any
-	dec := json.NewDecoder(bytes.NewReader(requestBody(c)))
-	if err := dec.Decode(&values); err != nil || values == nil || dec.More() {
-		return &Error{Kind: KindInvalid, Detail: "the body must be one JSON object of the form's inputs"}
+	if err := json.Unmarshal(requestBody(c), &values); err != nil || values == nil {
+		return &Error{Kind: KindInvalid, Detail: "the body must be one JSON object of the form's inputs, and nothing after it"}
 	}
+	values = a.Form.OnForm(values)
 	if errs := a.Form.Validate(values); len(errs) > 0 {
 		return writeJSON(c, http.StatusBadRequest, actionErrors{errs})
 	}

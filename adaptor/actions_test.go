@@ -239,3 +239,41 @@ func TestPythonWebhookExample(t *testing.T) {
 		t.Error("the Python example accepts a tampered body")
 	}
 }
+
+// A submission is decoded as strictly as a lookup (nothing after the object), only the form's
+// inputs reach the handler, and OPTIONS on an action route is 405 like any other method.
+func TestActionSubmissionsAreStrict(t *testing.T) {
+	var mu sync.Mutex
+	var got []byte
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got, _ = io.ReadAll(r.Body)
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"message":"ok"}`))
+	}))
+	defer receiver.Close()
+	acts := demoActions(t)
+	acts.Handlers["cancel-order"] = &actions.Webhook{URL: receiver.URL, Secret: []byte("s")}
+	h := start(t, adaptor.Options{Actions: acts})
+	submit := func(body string) int {
+		resp, _ := h.send(t, request{path: cancelPath + "/submit", body: []byte(body)})
+		return resp.StatusCode
+	}
+	if status := submit(`{"reason":"late"}}`); status != http.StatusBadRequest {
+		t.Errorf("a submission with a stray } after it: %d, want 400", status)
+	}
+	if status := submit(`{"reason":"late","admin":true,"refund_to":"attacker"}`); status != http.StatusOK {
+		t.Fatalf("a submission with keys not on the form: %d", status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(string(got), "admin") || strings.Contains(string(got), "attacker") || !strings.Contains(string(got), `"reason":"late"`) {
+		t.Errorf("the webhook received %s", got)
+	}
+	for _, path := range []string{cancelPath + "/form", cancelPath + "/submit"} {
+		resp, _ := h.send(t, request{method: http.MethodOptions, path: path})
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("OPTIONS %s: %d, want 405", path, resp.StatusCode)
+		}
+	}
+}

@@ -36,6 +36,27 @@ func Admin(ready func(context.Context) error, metrics, console http.Handler) htt
 	return mux
 }
 
+// AdminMaxConnections bounds the admin listener's open connections: load balancers, a scraper
+// and an operator's browser need few, and the lookup listener's server.max_connections is not
+// theirs to take.
+const AdminMaxConnections = 64
+
+// adminTimeout bounds each request to the admin listener, and its silence.
+const adminTimeout = 5 * time.Second
+
+// NewAdminServer returns the http.Server of the admin listener: each request within
+// adminTimeout, idle connections closed after a minute.
+func NewAdminServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: adminTimeout,
+		ReadTimeout:       adminTimeout,
+		WriteTimeout:      adminTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
+
 func writeStatus(w http.ResponseWriter, status int, text string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -64,7 +64,12 @@ func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
 			return s.refuse(signing.Reason(err), err)
 		}
 		s.opts.Metrics.sigVerified.WithLabelValues(string(v.Form)).Inc()
-		if s.replays.Seen(v.Signature, replayUntil(v.Time, a.verifier.MaxSkew), now) {
+		releaseBody(c) // what the body holds is now a signed request's
+		seen, evicted := s.replays.Seen(v.Signature, replayUntil(v.Time, a.verifier.MaxSkew), now)
+		if evicted {
+			s.opts.Metrics.replayEvicted.Inc()
+		}
+		if seen {
 			s.opts.Metrics.replays.Inc()
 			if s.opts.RejectReplays {
 				return s.refuse("replay", errReplay)
@@ -83,23 +88,33 @@ func replayUntil(signed time.Time, skew time.Duration) time.Time {
 	return signed.Add(skew)
 }
 
-// basicAuth requires the configured Basic credentials when a username is set. Both sides are
-// hashed so the constant-time compare does not leak their lengths either.
+// basicAuth requires the configured Basic credentials when a username is set, and marks the
+// request verified when it passes: the last of the checks. Both sides are hashed so the
+// constant-time compare does not leak their lengths either.
 func (s *Server) basicAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		a := s.auth.Load()
-		if a.basic.Username == "" {
-			return next(c)
+		if a.basic.Username != "" {
+			user, pass, ok := c.Request().BasicAuth()
+			gotUser := sha256.Sum256([]byte(user))
+			gotPass := sha256.Sum256([]byte(pass))
+			match := subtle.ConstantTimeCompare(gotUser[:], a.wantUser[:]) & subtle.ConstantTimeCompare(gotPass[:], a.wantPass[:])
+			if !ok || match != 1 {
+				return s.refuse("basic_auth", errBasicAuth)
+			}
 		}
-		user, pass, ok := c.Request().BasicAuth()
-		gotUser := sha256.Sum256([]byte(user))
-		gotPass := sha256.Sum256([]byte(pass))
-		match := subtle.ConstantTimeCompare(gotUser[:], a.wantUser[:]) & subtle.ConstantTimeCompare(gotPass[:], a.wantPass[:])
-		if !ok || match != 1 {
-			return s.refuse("basic_auth", errBasicAuth)
-		}
+		c.Set(verifiedKey, true)
 		return next(c)
 	}
+}
+
+// verifiedKey marks a request that passed every check of who sent it (basicAuth sets it).
+const verifiedKey = "adaptor.verified"
+
+// verified reports whether the request in c passed every check of who sent it.
+func verified(c echo.Context) bool {
+	v, _ := c.Get(verifiedKey).(bool)
+	return v
 }
 
 // Auth is what a request must carry: Gladly's signature, and the HTTP Basic credentials when

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ var consolePage = template.Must(template.New("console.html").Funcs(template.Func
 type ConsoleOptions struct {
 	// Token, when set, is required: as a bearer token, or entered once in the page (admin.token).
 	Token string
+	// Addr is the admin listener's address (admin.addr): without a Token, the console answers
+	// only requests addressed to its host or to a loopback name.
+	Addr string
 }
 
 // Console serves the operator console (mounted at /console on the admin listener): the recent
@@ -45,7 +49,18 @@ func (s *Server) Console(o ConsoleOptions) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	want := sha256.Sum256([]byte(o.Token))
-	authorized := func(r *http.Request) bool {
+	guesses := newTokenGuesses()
+	render := func(w http.ResponseWriter, v consoleView) {
+		v.Recent, v.Total, v.OK, v.Refused, v.Failed = s.recent.list(), s.recent.total.Load(), s.recent.ok.Load(), s.recent.refused.Load(), s.recent.failed.Load()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := consolePage.Execute(w, v); err != nil {
+			http.Error(w, "console: "+err.Error(), http.StatusInternalServerError)
+		}
+	}
+	// authorized answers the request itself and returns false unless it carries the token
+	// (always true without one). Wrong tokens are slowed down.
+	authorized := func(w http.ResponseWriter, r *http.Request) bool {
 		if o.Token == "" {
 			return true
 		}
@@ -56,49 +71,43 @@ func (s *Server) Console(o ConsoleOptions) (http.Handler, error) {
 			got = c.Value
 		}
 		sum := sha256.Sum256([]byte(got))
-		return subtle.ConstantTimeCompare(sum[:], want[:]) == 1
-	}
-	render := func(w http.ResponseWriter, r *http.Request, v consoleView) {
-		v.Recent, v.Total, v.OK, v.Refused, v.Failed = s.recent.list(), s.recent.total.Load(), s.recent.ok.Load(), s.recent.refused.Load(), s.recent.failed.Load()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'")
-		if err := consolePage.Execute(w, v); err != nil {
-			http.Error(w, "console: "+err.Error(), http.StatusInternalServerError)
+		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
+			return true
 		}
+		if got != "" {
+			if ok, wait := guesses.allow(); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+				http.Error(w, "too many wrong tokens; try again later", http.StatusTooManyRequests)
+				return false
+			}
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		render(w, consoleView{NeedToken: true})
+		return false
 	}
 	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
-		if !authorized(r) {
-			w.WriteHeader(http.StatusUnauthorized)
-			render(w, r, consoleView{NeedToken: true})
-			return
+		if authorized(w, r) {
+			render(w, consoleView{})
 		}
-		render(w, r, consoleView{})
 	})
 	// The recent requests and counters, in a frame of the page that refreshes itself, so that
 	// the counters are live while the try-it form keeps what is typed in it.
 	mux.HandleFunc("GET /console/recent", func(w http.ResponseWriter, r *http.Request) {
-		if !authorized(r) {
-			w.WriteHeader(http.StatusUnauthorized)
-			render(w, r, consoleView{NeedToken: true})
-			return
+		if authorized(w, r) {
+			render(w, consoleView{RecentOnly: true})
 		}
-		render(w, r, consoleView{RecentOnly: true})
 	})
 	mux.HandleFunc("POST /console/login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "console_token", Value: r.PostFormValue("token"), Path: "/console",
-			HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 		http.Redirect(w, r, "/console", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /console/try", func(w http.ResponseWriter, r *http.Request) {
-		if !authorized(r) {
-			w.WriteHeader(http.StatusUnauthorized)
-			render(w, r, consoleView{NeedToken: true})
-			return
+		if authorized(w, r) {
+			render(w, consoleView{Try: s.try(r, s.auth.Load().verifier.Keys[0])})
 		}
-		render(w, r, consoleView{Try: s.try(r, s.auth.Load().verifier.Keys[0])})
 	})
-	return mux, nil
+	return consoleGuard(mux, o), nil
 }
 
 // consoleView is what the page shows.

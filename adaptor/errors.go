@@ -26,6 +26,7 @@ const (
 	KindUnavailable
 	KindTimeout
 	KindNotAcceptable
+	KindBusy
 )
 
 // errorTable is the one place where a failure becomes an HTTP status. Detail is the text sent
@@ -46,6 +47,7 @@ var errorTable = map[Kind]struct {
 	KindUnavailable:          {http.StatusServiceUnavailable, "unavailable", "the customer store is unavailable"},
 	KindTimeout:              {http.StatusGatewayTimeout, "timeout", "the customer store did not answer in time"},
 	KindNotAcceptable:        {http.StatusNotAcceptable, "not_acceptable", "the action could not be carried out"},
+	KindBusy:                 {http.StatusServiceUnavailable, "busy", "the server is busy; retry in a moment"},
 }
 
 // Error is a failed request: its Kind, the field at fault (Attr) and what is wrong with it
@@ -126,8 +128,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	e := asError(err)
+	h := c.Response().Header()
 	if basic := s.auth.Load().basic; e.Kind == KindUnauthorized && basic.Username != "" {
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="`+basic.Realm+`"`)
+		h.Set(echo.HeaderWWWAuthenticate, `Basic realm="`+basic.Realm+`"`)
+	}
+	if e.Kind == KindBusy {
+		h.Set(echo.HeaderRetryAfter, "1")
+	}
+	if !verified(c) {
+		// Nothing vouches for this client: it gets no connection to keep. Over HTTP/2 net/http
+		// turns this into a graceful GOAWAY, so that streams under way finish.
+		h.Set(echo.HeaderConnection, "close")
+		s.opts.Metrics.closedEarly.Inc()
 	}
 	status, body := e.body()
 	if err := writeJSON(c, status, body); err != nil {

@@ -128,7 +128,7 @@ func TestLoggedScalarQuery(t *testing.T) {
 }
 
 func TestLogLineIsBounded(t *testing.T) {
-	h := start(t, adaptor.Options{})
+	h := start(t, adaptor.Options{MaxBodyBytes: 1 << 20}) // room for a query of 100 KB
 	var q strings.Builder
 	for i := 0; i < 500; i++ {
 		fmt.Fprintf(&q, `"field%03d%s":"x",`, i, strings.Repeat("k", 200))

@@ -78,6 +78,12 @@ func loadDemo(t testing.TB, l store.Loader) {
 // Store to the demo seed in memory.
 func start(t *testing.T, opts adaptor.Options) *harness {
 	t.Helper()
+	return startCapped(t, opts, maxConns)
+}
+
+// startCapped is start with a listener that keeps at most conns connections open.
+func startCapped(t *testing.T, opts adaptor.Options, conns int) *harness {
+	t.Helper()
 	if opts.Verifier == nil {
 		opts.Verifier = &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute}
 	}
@@ -89,7 +95,7 @@ func start(t *testing.T, opts adaptor.Options) *harness {
 	opts.Normalizer = testNorm
 	opts.Now = func() time.Time { return testNow }
 	core, logs := observer.New(zapcore.DebugLevel)
-	return serveOn(t, mustNew(t, opts, zap.New(core)), opts.RequestTimeout, maxConns, logs)
+	return serveOn(t, mustNew(t, opts, zap.New(core)), opts.RequestTimeout, conns, logs)
 }
 
 // maxConns is the connection cap of test servers, server.max_connections' default.
@@ -98,7 +104,7 @@ const maxConns = adaptor.DefaultMaxConnections
 // serveOn serves h as serve does, on a random loopback port, until the test ends.
 func serveOn(t *testing.T, h http.Handler, requestTimeout time.Duration, conns int, logs *observer.ObservedLogs) *harness {
 	t.Helper()
-	ln, err := adaptor.Listen("127.0.0.1:0", conns)
+	ln, err := adaptor.Listen("127.0.0.1:0", conns, nil, "lookup")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +113,7 @@ func serveOn(t *testing.T, h http.Handler, requestTimeout time.Duration, conns i
 		busy.Add(1)
 		defer busy.Add(-1)
 		h.ServeHTTP(w, r)
-	}), requestTimeout)
+	}), adaptor.Limits{RequestTimeout: requestTimeout})
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return &harness{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs, busy: busy}

@@ -21,7 +21,13 @@ type Metrics struct {
 	storeDuration  *prometheus.HistogramVec
 	undelivered    *prometheus.CounterVec
 	replays        prometheus.Counter
-	logDropped     prometheus.Counter
+	replayEvicted  prometheus.Counter
+	logDropped     *prometheus.CounterVec
+	connsOpen      *prometheus.GaugeVec
+	connsMax       *prometheus.GaugeVec
+	connsSaturated *prometheus.CounterVec
+	busy           prometheus.Counter
+	closedEarly    prometheus.Counter
 }
 
 // latencyBuckets span 0.25 ms to 8 s.
@@ -60,13 +66,38 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "lookup_adaptor_signature_replays_total",
 			Help: "Verified requests whose signature this process had already seen within the freshness window.",
 		}),
-		logDropped: prometheus.NewCounter(prometheus.CounterOpts{
+		replayEvicted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lookup_adaptor_signature_replay_evictions_total",
+			Help: "Signatures forgotten by the replay memory before their freshness window ended (it was full): replays of those go unnoticed.",
+		}),
+		logDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lookup_adaptor_log_lines_dropped_total",
-			Help: "Request log lines of failed requests left out by the log rate limit.",
+			Help: "Request log lines of failed requests left out by the log rate limit, by whether the request was verified (verified requests have a budget of their own).",
+		}, []string{"verified"}),
+		connsOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lookup_adaptor_connections_open",
+			Help: "Connections open on the listener.",
+		}, []string{"listener"}),
+		connsMax: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lookup_adaptor_connections_max",
+			Help: "The most connections the listener keeps open (server.max_connections for lookups).",
+		}, []string{"listener"}),
+		connsSaturated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lookup_adaptor_connections_saturated_total",
+			Help: "Times a new connection found every slot of the listener taken and waited for one.",
+		}, []string{"listener"}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lookup_adaptor_unverified_body_budget_exhausted_total",
+			Help: "Requests answered 503 because the body bytes held by requests not yet verified reached their budget.",
+		}),
+		closedEarly: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lookup_adaptor_unverified_connections_closed_total",
+			Help: "Connections closed after answering a request that was not verified (refused, or a wrong path or method).",
 		}),
 	}
 	reg.MustRegister(m.lookups, m.lookupDuration, m.sigFailures, m.sigVerified, m.storeDuration,
-		m.undelivered, m.replays, m.logDropped)
+		m.undelivered, m.replays, m.replayEvicted, m.logDropped, m.connsOpen, m.connsMax, m.connsSaturated,
+		m.busy, m.closedEarly)
 	return m
 }
 

@@ -3,6 +3,7 @@ package adaptor
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ type Seen struct {
 	Kind          LookupKind
 	Status        int
 	Delivered     bool
+	Verified      bool // it passed every check of who sent it
 	Latency       time.Duration
 	Results       int // -1 when the request was no lookup answered
 	CorrelationID string
@@ -28,17 +30,44 @@ type Seen struct {
 }
 
 // recent keeps the last requests for the console, oldest first out, and counts them all.
+// Verified requests and the rest are kept in rings of their own, so that a flood of refused
+// requests cannot push Gladly's out of the list.
 type recent struct {
-	mu      sync.Mutex
-	ring    []Seen
-	next    int
-	total   atomic.Int64
-	ok      atomic.Int64 // 2xx
-	refused atomic.Int64 // 401
-	failed  atomic.Int64 // any other 4xx and 5xx, and undelivered answers
+	mu       sync.Mutex
+	verified ring
+	others   ring
+	total    atomic.Int64
+	ok       atomic.Int64 // 2xx
+	refused  atomic.Int64 // 401
+	failed   atomic.Int64 // any other 4xx and 5xx, and undelivered answers
 }
 
-func newRecent(n int) *recent { return &recent{ring: make([]Seen, 0, n)} }
+func newRecent(n int) *recent {
+	return &recent{verified: ring{kept: make([]Seen, 0, n)}, others: ring{kept: make([]Seen, 0, n)}}
+}
+
+// ring keeps the last cap(kept) requests.
+type ring struct {
+	kept []Seen
+	next int
+}
+
+func (r *ring) add(s Seen) {
+	if len(r.kept) < cap(r.kept) {
+		r.kept = append(r.kept, s)
+		return
+	}
+	r.kept[r.next] = s
+	r.next = (r.next + 1) % len(r.kept)
+}
+
+// newestFirst appends the kept requests to out, newest first.
+func (r *ring) newestFirst(out []Seen) []Seen {
+	for i := range r.kept {
+		out = append(out, r.kept[(r.next-1-i+2*len(r.kept))%len(r.kept)])
+	}
+	return out
+}
 
 func (r *recent) add(s Seen) {
 	r.total.Add(1)
@@ -52,32 +81,30 @@ func (r *recent) add(s Seen) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.ring) < cap(r.ring) {
-		r.ring = append(r.ring, s)
-		return
+	if s.Verified {
+		r.verified.add(s)
+	} else {
+		r.others.add(s)
 	}
-	r.ring[r.next] = s
-	r.next = (r.next + 1) % len(r.ring)
 }
 
-// list returns the kept requests, newest first.
+// list returns the kept requests of both rings, newest first.
 func (r *recent) list() []Seen {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]Seen, 0, len(r.ring))
-	for i := range r.ring {
-		out = append(out, r.ring[(r.next-1-i+2*len(r.ring))%len(r.ring)])
-	}
+	out := r.verified.newestFirst(make([]Seen, 0, len(r.verified.kept)+len(r.others.kept)))
+	out = r.others.newestFirst(out)
+	r.mu.Unlock()
+	slices.SortStableFunc(out, func(a, b Seen) int { return b.Time.Compare(a.Time) })
 	return out
 }
 
 // seen is what the console keeps of the request in c; query is its masked query (nil when it had
 // none).
-func seen(c echo.Context, status int, delivered bool, elapsed time.Duration, kind LookupKind, query []string, err error) Seen {
+func seen(c echo.Context, status int, delivered, verified bool, elapsed time.Duration, kind LookupKind, query []string, err error) Seen {
 	req := c.Request()
 	s := Seen{
 		Time: time.Now(), Method: truncate(req.Method, maxLoggedID), Path: truncate(req.URL.Path, maxLoggedPath),
-		Kind: kind, Status: status, Delivered: delivered, Latency: elapsed, Results: -1,
+		Kind: kind, Status: status, Delivered: delivered, Verified: verified, Latency: elapsed, Results: -1,
 		CorrelationID: truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID),
 		Query:         query,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -22,8 +23,10 @@ const (
 )
 
 // Failed requests and undelivered answers are logged at most failureLogRate a second (bursts of
-// failureLogBurst), so that a flood of bad requests cannot grow the log without bound; the lines left out are
-// counted in lookup_adaptor_log_lines_dropped_total and in the next line written.
+// failureLogBurst), so that a flood of bad requests cannot grow the log without bound; the lines
+// left out are counted in lookup_adaptor_log_lines_dropped_total and in the next line written.
+// Verified requests — Gladly's — have a budget of their own, so that a flood of unauthenticated
+// junk cannot hide their failures.
 const (
 	failureLogRate  = 20
 	failureLogBurst = 100
@@ -61,6 +64,12 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		delivered := deliver(clientCtx, c.Response().Writer)
+		trusted := verified(c)
+		if !trusted {
+			// The answer is out and says Connection: close. Whatever body the client still
+			// owes is not waited for: net/http would read up to 256 KB of it first.
+			_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now())
+		}
 		status, elapsed := c.Response().Status, time.Since(start)
 		kind, _ := c.Get(lookupKindKey).(LookupKind)
 		// The masked query, shared by the recent list and the log line, is built at most once
@@ -77,7 +86,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			return query
 		}
 		if s.recent != nil {
-			s.recent.add(seen(c, status, delivered, elapsed, kind, loggedQuery(), err))
+			s.recent.add(seen(c, status, delivered, trusted, elapsed, kind, loggedQuery(), err))
 		}
 		msg, level := "request", zap.InfoLevel
 		var fields []zap.Field
@@ -86,6 +95,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			s.opts.Metrics.observeUndelivered(kind)
 			msg, level = "answer not delivered", zap.WarnLevel
 			fields = append(fields, zap.Int("intended_status", status))
+			status = 0 // the line says what was meant, never a status the client did not get
 		default:
 			s.opts.Metrics.observeRequest(kind, status, elapsed)
 			if status >= http.StatusInternalServerError {
@@ -93,9 +103,13 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if !delivered || status >= http.StatusBadRequest {
-			ok, dropped := s.failures.allow()
+			budget := s.failures
+			if trusted {
+				budget = s.verifiedFailures
+			}
+			ok, dropped := budget.allow()
 			if !ok {
-				s.opts.Metrics.logDropped.Inc()
+				s.opts.Metrics.logDropped.WithLabelValues(strconv.FormatBool(trusted)).Inc()
 				return nil
 			}
 			if dropped > 0 {
@@ -122,16 +136,18 @@ func deliver(clientCtx context.Context, w http.ResponseWriter) bool {
 }
 
 // requestFields are the request log line's fields; query is the masked query (nil when the
-// request had none).
+// request had none), status 0 when no answer was delivered.
 func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, query []string, err error) []zapcore.Field {
 	req := c.Request()
 	fields := []zap.Field{
 		zap.String("method", truncate(req.Method, maxLoggedID)),
 		zap.String("path", truncate(req.URL.Path, maxLoggedPath)),
-		zap.Int("status", status),
 		zap.Duration("latency", elapsed),
 		zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
 		zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
+	}
+	if status != 0 {
+		fields = append(fields, zap.Int("status", status))
 	}
 	if kind != "" {
 		fields = append(fields, zap.String("kind", string(kind)))

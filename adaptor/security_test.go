@@ -161,7 +161,8 @@ func worstRefused(t testing.TB) rawRequest {
 // TestHostileRequests sends, through the real listener, requests no Gladly would send: each
 // gets its status, allocates a bounded amount, and the server keeps answering.
 func TestHostileRequests(t *testing.T) {
-	h := start(t, adaptor.Options{RequestTimeout: 2 * time.Second})
+	// A body limit raised to 1 MiB (server.max_body_bytes), so that the decoder meets what fits.
+	h := start(t, adaptor.Options{RequestTimeout: 2 * time.Second, MaxBodyBytes: 1 << 20})
 	deep := strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000)
 	manyEmails := `"` + strings.Repeat(`x@example.com","`, 60_000) + `x@example.com"`
 	_, fill := fillHeaders(30, 2000)

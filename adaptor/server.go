@@ -79,7 +79,7 @@ type Options struct {
 // too (package cli builds DefaultConfig from these).
 const (
 	DefaultPath            = "/lookup"
-	DefaultMaxBodyBytes    = 1 << 20
+	DefaultMaxBodyBytes    = 64 << 10
 	DefaultRequestTimeout  = 5 * time.Second
 	DefaultMaxResults      = store.DefaultLimit
 	DefaultMaxTransactions = 50
@@ -94,8 +94,13 @@ type Server struct {
 	auth     atomic.Pointer[authState]
 	recent   *recent // nil without a console
 	replays  *signing.Replays
-	failures *failureLog
-	draining atomic.Bool
+	failures *failureLog // unverified requests' failures
+	// verifiedFailures is the log budget of verified requests' failures.
+	verifiedFailures *failureLog
+	draining         atomic.Bool
+	// unverifiedBytes is what the bodies of requests not yet verified hold of
+	// unverifiedBodyBudget.
+	unverifiedBytes atomic.Int64
 }
 
 // New builds a Server from opts; log receives one line per request and the causes of failures.
@@ -136,7 +141,7 @@ func New(opts Options, log *zap.Logger) (*Server, error) {
 	}
 	opts.Store = timedStore{Store: opts.Store, m: opts.Metrics}
 	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator(),
-		replays: signing.NewReplays(0), failures: newFailureLog()}
+		replays: signing.NewReplays(0), failures: newFailureLog(), verifiedFailures: newFailureLog()}
 	if opts.Recent > 0 {
 		s.recent = newRecent(opts.Recent)
 	}

@@ -2,6 +2,7 @@ package adaptor_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,8 +70,13 @@ func TestAnswerAfterWriteDeadlineIsUndelivered(t *testing.T) {
 	if n := h.logs.FilterMessage("request").Len(); n != 0 {
 		t.Errorf("an undelivered answer logged as a request line")
 	}
-	if n := h.logs.FilterMessage("answer not delivered").Len(); n != 1 {
-		t.Errorf("want one 'answer not delivered' line, got %d", n)
+	lines := h.logs.FilterMessage("answer not delivered").All()
+	if len(lines) != 1 {
+		t.Fatalf("want one 'answer not delivered' line, got %d", len(lines))
+	}
+	fields := lines[0].ContextMap()
+	if _, ok := fields["status"]; ok || fields["intended_status"] != int64(http.StatusOK) {
+		t.Errorf("the undelivered line says status %v, intended_status %v; want no status and intended_status 200", fields["status"], fields["intended_status"])
 	}
 }
 
@@ -147,6 +153,38 @@ func TestFailureLogIsRateLimited(t *testing.T) {
 	}
 	if told != int64(dropped) {
 		t.Errorf("lines report %d dropped before them, the metric %v", told, dropped)
+	}
+}
+
+// Failures of verified requests — Gladly's — have a log budget of their own, and a place of
+// their own in the console: a flood of unsigned junk hides neither.
+func TestVerifiedFailuresAreNotDrowned(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := start(t, adaptor.Options{Metrics: adaptor.NewMetrics(reg), Recent: 20})
+	for range 300 {
+		h.send(t, request{body: []byte(adaBody), key: "wrong"})
+	}
+	if metricValue(t, reg, "lookup_adaptor_log_lines_dropped_total", map[string]string{"verified": "false"}) == 0 {
+		t.Fatal("the flood did not spend the unverified log budget")
+	}
+	badLevel := []byte(`{"lookupLevel":"SOMETIMES","query":{},"uniqueMatchRequired":false}`)
+	for i := range 20 {
+		resp, _ := h.send(t, request{body: badLevel, edit: func(r *http.Request) {
+			r.Header.Set("Gladly-Correlation-Id", fmt.Sprintf("gladly-%02d", i))
+			resign(t, r, badLevel)
+		}})
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a signed bad lookup: %d", resp.StatusCode)
+		}
+	}
+	logged := 0
+	for _, e := range h.logs.FilterMessage("request").All() {
+		if id, _ := e.ContextMap()["correlation_id"].(string); strings.HasPrefix(id, "gladly-") {
+			logged++
+		}
+	}
+	if logged != 20 {
+		t.Errorf("%d of 20 failed signed requests logged after the flood", logged)
 	}
 }
 

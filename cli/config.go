@@ -31,6 +31,7 @@ type Config struct {
 	Auth     AuthConfig     `mapstructure:"auth"`
 	Store    StoreConfig    `mapstructure:"store"`
 	Matching MatchingConfig `mapstructure:"matching"`
+	Seed     SeedConfig     `mapstructure:"seed"`
 	Actions  ActionsConfig  `mapstructure:"actions"`
 	Log      LogConfig      `mapstructure:"log"`
 	Admin    AdminConfig    `mapstructure:"admin"`
@@ -45,6 +46,7 @@ type ServerConfig struct {
 	RequestTimeout  time.Duration `mapstructure:"request_timeout" validate:"gt=0"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout" validate:"gt=0"`
 	MaxConnections  int           `mapstructure:"max_connections" validate:"gt=0"`
+	IdleTimeout     time.Duration `mapstructure:"idle_timeout" validate:"gt=0"`
 	PublicURL       string        `mapstructure:"public_url" validate:"omitempty,http_url"`
 	TLS             TLSConfig     `mapstructure:"tls"`
 }
@@ -88,6 +90,20 @@ type StoreConfig struct {
 	// (store.OpenOptions.Options): read from the file with their keys' case kept, or from
 	// ADAPTOR_STORE_OPTIONS as comma-separated key=value pairs.
 	Options map[string]any `mapstructure:"-"`
+}
+
+// SeedConfig bounds each record seed reads (seed.*); a record past them is refused, naming its
+// file, line and field, and export warns about stored records past them.
+type SeedConfig struct {
+	MaxRecordBytes    int `mapstructure:"max_record_bytes" validate:"gt=0"`
+	MaxTextChars      int `mapstructure:"max_text_chars" validate:"gt=0"`
+	MaxAttributes     int `mapstructure:"max_attributes" validate:"gt=0"`
+	MaxAttributeChars int `mapstructure:"max_attribute_chars" validate:"gt=0"`
+}
+
+// seedLimits are the limits seed.* sets.
+func (c *Config) seedLimits() store.SeedLimits {
+	return store.SeedLimits(c.Seed)
 }
 
 // MatchingConfig is how queries match customers (matching.*).
@@ -138,11 +154,13 @@ func DefaultConfig() Config {
 			RequestTimeout:  adaptor.DefaultRequestTimeout,
 			ShutdownTimeout: 15 * time.Second,
 			MaxConnections:  adaptor.DefaultMaxConnections,
+			IdleTimeout:     adaptor.DefaultIdleTimeout,
 		},
 		Signing:  SigningConfig{MaxSkew: 5 * time.Minute},
 		Auth:     AuthConfig{Basic: BasicConfig{Realm: "lookup-adaptor"}},
 		Store:    StoreConfig{Driver: "sqlite", DSN: "data/lookup-adaptor.db", MaxResults: adaptor.DefaultMaxResults, MaxTransactions: adaptor.DefaultMaxTransactions, MaxOpenConns: DefaultMaxOpenConns, Options: map[string]any{}},
 		Matching: MatchingConfig{DefaultRegion: "US", SearchFields: map[string]string{}},
+		Seed:     SeedConfig(store.DefaultSeedLimits()),
 		Actions:  ActionsConfig{Timeout: adaptor.DefaultActionTimeout},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		Admin:    AdminConfig{Addr: "127.0.0.1:9090"},

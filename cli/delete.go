@@ -69,10 +69,10 @@ func (a *app) exportCommand() *cobra.Command {
 					return err
 				}
 				if out == "" {
-					_, err := export(cmd, e, bufio.NewWriter(cmd.OutOrStdout()))
+					_, err := export(cmd, e, cfg.seedLimits(), bufio.NewWriter(cmd.OutOrStdout()))
 					return err
 				}
-				return exportFile(cmd, e, out)
+				return exportFile(cmd, e, cfg.seedLimits(), out)
 			})
 		},
 	}
@@ -82,13 +82,13 @@ func (a *app) exportCommand() *cobra.Command {
 
 // exportFile writes the export to a temporary file beside path and renames it into place, so
 // that path holds a whole export or nothing new.
-func exportFile(cmd *cobra.Command, e store.Exporter, path string) error {
+func exportFile(cmd *cobra.Command, e store.Exporter, limits store.SeedLimits, path string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	n, err := export(cmd, e, bufio.NewWriter(tmp))
+	n, err := export(cmd, e, limits, bufio.NewWriter(tmp))
 	if err != nil {
 		tmp.Close()
 		return err
@@ -103,12 +103,20 @@ func exportFile(cmd *cobra.Command, e store.Exporter, path string) error {
 	return nil
 }
 
-// export writes one seed line per customer to w, flushes it, and returns how many it wrote.
-func export(cmd *cobra.Command, e store.Exporter, w *bufio.Writer) (int, error) {
-	n := 0
+// export writes one seed line per customer to w and the end line that proves the output whole
+// (docs/data.md), flushes it, and returns how many customers it wrote. A stored customer that
+// seed would now refuse (stored before the seed.* limits, or past lowered ones) is named on
+// standard error.
+func export(cmd *cobra.Command, e store.Exporter, limits store.SeedLimits, w *bufio.Writer) (int, error) {
+	n, warned := 0, 0
 	for c, err := range e.Export(cmd.Context()) {
 		if err != nil {
 			return n, err
+		}
+		if problems := limits.Problems(&c); len(problems) > 0 {
+			if warned++; warned <= maxWarnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %s; seed will refuse this record (docs/data.md, seed.* limits)\n", c.ExternalID, strings.Join(problems, "; "))
+			}
 		}
 		w.Write(store.SeedJSON(&c))
 		if err := w.WriteByte('\n'); err != nil {
@@ -116,5 +124,9 @@ func export(cmd *cobra.Command, e store.Exporter, w *bufio.Writer) (int, error) 
 		}
 		n++
 	}
+	if warned > maxWarnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %d more customers past the seed.* limits\n", warned-maxWarnings)
+	}
+	fmt.Fprintf(w, `{"end":true,"records":%d}`+"\n", n)
 	return n, w.Flush()
 }

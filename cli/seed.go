@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ import (
 
 func (a *app) seedCommand() *cobra.Command {
 	var replace, check bool
+	var maxDelete string
 	cmd := &cobra.Command{
 		Use:   "seed [--replace | --check] FILE|DIR|-...",
 		Short: "Load customers from .json or .jsonl files into the store (idempotent upsert)",
@@ -30,12 +32,23 @@ func (a *app) seedCommand() *cobra.Command {
 			if check {
 				return a.checkSeed(cmd, args)
 			}
+			opts := store.LoadOptions{Replace: replace}
+			if cmd.Flags().Changed("max-delete") {
+				if !replace {
+					return errors.New("--max-delete bounds what --replace deletes; give it with --replace")
+				}
+				var err error
+				if opts.MaxDelete, err = parseDeleteLimit(maxDelete); err != nil {
+					return err
+				}
+			}
 			return a.withStore(cmd, true, func(cfg *Config, st store.Store, norm *store.Normalizer) error {
-				return seed(cmd, cfg, st, norm, args, store.LoadOptions{Replace: replace})
+				return seed(cmd, cfg, st, norm, args, opts)
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&replace, "replace", false, "the files are the whole truth: delete every stored customer they do not name, in the same unit")
+	cmd.Flags().StringVar(&maxDelete, "max-delete", "", "with --replace, the most customers it may delete: a count (500) or a share of those stored (25%); 100% allows any, and an empty input (default: 10% or 1000, whichever is larger)")
 	cmd.Flags().BoolVar(&check, "check", false, "validate the files and report ORDER readiness; write nothing")
 	cmd.MarkFlagsMutuallyExclusive("replace", "check")
 	return cmd
@@ -61,12 +74,47 @@ func seed(cmd *cobra.Command, cfg *Config, st store.Store, norm *store.Normalize
 	p := newProgress(cmd.ErrOrStderr(), files)
 	w := &warnings{out: cmd.ErrOrStderr(), norm: norm}
 	defer w.summary()
-	return loadFiles(cmd.Context(), cmd.InOrStdin(), l, files, opts, p, w)
+	err = loadFiles(cmd.Context(), cmd.InOrStdin(), l, files, cfg.seedLimits(), opts, p, w)
+	var tooMany *store.TooManyDeletesError
+	if errors.As(err, &tooMany) {
+		return fmt.Errorf("%w\nnothing was written. If the files really are the whole truth, run again with --max-delete %d (or --max-delete 100%%)", err, tooMany.Would)
+	}
+	return err
+}
+
+// parseDeleteLimit reads --max-delete: a count, or a percentage of the stored customers.
+func parseDeleteLimit(s string) (store.DeleteLimit, error) {
+	bad := fmt.Errorf("--max-delete %q: want a count such as 500, or a share of the stored customers such as 25%%", s)
+	if pct, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
+		p, err := strconv.ParseFloat(pct, 64)
+		if err != nil || p < 0 || p > 100 {
+			return store.DeleteLimit{}, bad
+		}
+		l := store.DeleteLimit{Percent: p}
+		return l, nonZero(l)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 {
+		return store.DeleteLimit{}, bad
+	}
+	l := store.DeleteLimit{Count: n}
+	return l, nonZero(l)
+}
+
+// nonZero refuses a limit of nothing, which store.DeleteLimit would read as the default.
+func nonZero(l store.DeleteLimit) error {
+	if l == (store.DeleteLimit{}) {
+		return errors.New("--max-delete 0 would refuse every deletion; to delete nothing, seed without --replace")
+	}
+	return nil
 }
 
 // loadFiles loads files ("-" reads stdin) into l as one unit, reporting to p and w when not nil.
-func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []string, opts store.LoadOptions, p *progress, w *warnings) error {
+// A replace of no record at all is refused unless opts allow deleting every customer: an empty
+// stream is far likelier a producer that failed than a store meant to be emptied.
+func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []string, limits store.SeedLimits, opts store.LoadOptions, p *progress, w *warnings) error {
 	records := func(yield func(store.Record, error) bool) {
+		read := 0
 		for _, name := range files {
 			r, closeFile, err := openSeed(stdin, name, p)
 			if err != nil {
@@ -77,13 +125,18 @@ func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []str
 			if name == stdinName {
 				format = "stdin.jsonl" // standard input is always one record per line
 			}
-			for rec, err := range store.ReadSeed(r, format) {
+			for rec, err := range limits.Read(r, format) {
+				read++
 				if !yield(rec, err) {
 					closeFile()
 					return
 				}
 			}
 			closeFile()
+		}
+		if read == 0 && opts.Replace && opts.MaxDelete.Percent < 100 {
+			yield(store.Record{}, errors.New("seed --replace read no record: that would delete every stored customer. "+
+				"If an empty store is what you want, run again with --max-delete 100%"))
 		}
 	}
 	var checked store.Records = records
@@ -257,7 +310,7 @@ func (a *app) checkSeed(cmd *cobra.Command, args []string) error {
 		if name == stdinName {
 			format = "stdin.jsonl"
 		}
-		for rec, err := range w.check(store.ReadSeed(r, format)) {
+		for rec, err := range w.check(cfg.seedLimits().Read(r, format)) {
 			if err == nil {
 				if first, dup := seen[rec.Customer.ExternalID]; dup {
 					err = store.DuplicateError(rec, first)

@@ -155,7 +155,7 @@ func TestDeleteCommand(t *testing.T) {
 		t.Errorf("an empty id: %v", err)
 	}
 	out, _ = runOutput(t, "", "export", "--config", repoConfig)
-	if strings.Contains(out, `"C-1001"`) || strings.Contains(out, `"C-1002"`) || strings.Count(out, "\n") != 28 {
+	if strings.Contains(out, `"C-1001"`) || strings.Contains(out, `"C-1002"`) || strings.Count(out, "\n") != 29 || !strings.HasSuffix(out, `{"end":true,"records":28}`+"\n") {
 		t.Errorf("export after deleting two of 30:\n%s", out)
 	}
 }
@@ -290,5 +290,105 @@ func TestReadinessReport(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// storedCount is how many customers export finds.
+func storedCount(t *testing.T) int {
+	t.Helper()
+	out, err := runQuiet("", "export", "--config", repoConfig)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	return strings.Count(out, `"externalCustomerId"`)
+}
+
+// A full sync cannot wipe the store by accident: an empty stream, a stream whose end line does
+// not match, and one that would delete more than --max-delete change nothing and say why and
+// how to force it; a small store's full sync works as it always did.
+func TestSeedReplaceCannotWipeTheStore(t *testing.T) {
+	useTempStore(t)
+	if err := run(t, "seed", "--config", repoConfig, "../testdata/seed/demo.json"); err != nil {
+		t.Fatal(err)
+	}
+	if n := storedCount(t); n != 30 {
+		t.Fatalf("the demo store holds %d customers", n)
+	}
+	jsonl, err := runQuiet("", "export", "--config", repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(jsonl, "\n"), "\n") // 30 customers and the end line
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		want        []string
+	}{
+		{"an empty stream", "", nil, []string{"read no record", "--max-delete 100%"}},
+		{"a stream cut off before its end line", strings.Join(lines[:10], "") + `{"end":true,"records":30}` + "\n", nil,
+			[]string{"stdin.jsonl:11: the end line counts 30 records, but 10 came before it"}},
+		{"more deletions than --max-delete", strings.Join(lines[:20], ""), []string{"--max-delete", "5"},
+			[]string{"would delete 10 of the 30 stored customers, more than the 5 its limit allows", "--max-delete 10 (or --max-delete 100%)"}},
+		{"more deletions than a share", strings.Join(lines[:20], ""), []string{"--max-delete", "20%"},
+			[]string{"would delete 10 of the 30 stored customers, more than the 6"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runOutput(t, tc.stdin, append([]string{"seed", "--config", repoConfig, "--replace", "-"}, tc.args...)...)
+			for _, want := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v, want it to say %q\n%s", err, want, out)
+				}
+			}
+			if n := storedCount(t); n != 30 {
+				t.Fatalf("the store holds %d customers after a refused replace, want 30", n)
+			}
+		})
+	}
+	for _, args := range [][]string{{"--max-delete", "0"}, {"--max-delete", "half"}, {"--max-delete", "120%"}} {
+		if _, err := runOutput(t, "", append([]string{"seed", "--config", repoConfig, "--replace", "-"}, args...)...); err == nil || !strings.Contains(err.Error(), "--max-delete") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := runOutput(t, lines[0], "seed", "--config", repoConfig, "--max-delete", "5", "-"); err == nil || !strings.Contains(err.Error(), "give it with --replace") {
+		t.Errorf("--max-delete without --replace: %v", err)
+	}
+	// What the flags allow goes through: the whole export, end line included, changes nothing;
+	// 20 of 30 with room for 10; and an empty store when asked for with 100%.
+	if out, err := runOutput(t, jsonl, "seed", "--config", repoConfig, "--replace", "-"); err != nil || !strings.Contains(out, "30 unchanged, 0 deleted") {
+		t.Errorf("the whole export: %v\n%s", err, out)
+	}
+	if out, err := runOutput(t, strings.Join(lines[:20], ""), "seed", "--config", repoConfig, "--replace", "--max-delete", "10", "-"); err != nil || !strings.Contains(out, "10 deleted") {
+		t.Errorf("20 of 30 with --max-delete 10: %v\n%s", err, out)
+	}
+	if _, err := runOutput(t, "", "seed", "--config", repoConfig, "--replace", "--max-delete", "100%", "-"); err != nil || storedCount(t) != 0 {
+		t.Errorf("an empty replace with --max-delete 100%%: %v, %d left", err, storedCount(t))
+	}
+	// A small store's full sync needs no flag: 3 of 5 removed.
+	five := writeFile(t, "five.jsonl", strings.Join(lines[:5], ""))
+	two := writeFile(t, "two.jsonl", strings.Join(lines[:2], ""))
+	if err := run(t, "seed", "--config", repoConfig, five); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runOutput(t, "", "seed", "--config", repoConfig, "--replace", two); err != nil || !strings.Contains(out, "3 deleted") {
+		t.Errorf("3 of 5 removed: %v\n%s", err, out)
+	}
+}
+
+// The seed.* bounds are configurable; a customer stored under looser ones is named by export,
+// since seed would now refuse it.
+func TestSeedBoundsAndExportWarning(t *testing.T) {
+	useTempStore(t)
+	long := writeFile(t, "long.jsonl", `{"externalCustomerId":"C-LONG","name":"`+strings.Repeat("n", 2000)+`"}`)
+	if _, err := runOutput(t, "", "seed", "--config", repoConfig, long); err == nil || !strings.Contains(err.Error(), "long.jsonl:1: name: 2000 characters, more than 1000") {
+		t.Fatalf("a 2,000-character name under the default bound: %v", err)
+	}
+	t.Setenv("ADAPTOR_SEED_MAX_TEXT_CHARS", "5000")
+	if err := run(t, "seed", "--config", repoConfig, long); err != nil {
+		t.Fatalf("under a bound of 5,000: %v", err)
+	}
+	t.Setenv("ADAPTOR_SEED_MAX_TEXT_CHARS", "")
+	out, err := runOutput(t, "", "export", "--config", repoConfig)
+	if err != nil || !strings.Contains(out, "warning: C-LONG: name: 2000 characters, more than 1000; seed will refuse this record") {
+		t.Errorf("export of a customer past the bounds: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -143,6 +144,7 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := authOf(cfg)
+	metrics := adaptor.NewMetrics(reg)
 	handler, err := adaptor.New(adaptor.Options{
 		Path:            cfg.Server.Path,
 		SigningPath:     cfg.Signing.Path,
@@ -158,7 +160,7 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 		Recent:          consoleRecent(cfg),
 		MaxResults:      cfg.Store.MaxResults,
 		MaxTransactions: cfg.Store.MaxTransactions,
-		Metrics:         adaptor.NewMetrics(reg),
+		Metrics:         metrics,
 	}, log)
 	if err != nil {
 		return err
@@ -167,7 +169,7 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 
 	var console http.Handler
 	if cfg.Console.Enabled {
-		if console, err = handler.Console(adaptor.ConsoleOptions{Token: cfg.Admin.Token}); err != nil {
+		if console, err = handler.Console(adaptor.ConsoleOptions{Token: cfg.Admin.Token, Addr: cfg.Admin.Addr}); err != nil {
 			return err
 		}
 	}
@@ -181,18 +183,24 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 		return nil
 	}
 	servers := []*http.Server{
-		adaptor.NewHTTPServer(handler, cfg.Server.RequestTimeout),
-		adaptor.NewHTTPServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), console), adminTimeout),
+		adaptor.NewHTTPServer(handler, adaptor.Limits{RequestTimeout: cfg.Server.RequestTimeout, IdleTimeout: cfg.Server.IdleTimeout}),
+		adaptor.NewAdminServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), console)),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
 	names := []string{"lookup", "admin"}
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		ln, err := adaptor.Listen(addrs[i], cfg.Server.MaxConnections)
+	caps := []int{cfg.Server.MaxConnections, adaptor.AdminMaxConnections}
+	listeners := make([]net.Listener, len(servers))
+	for i := range servers {
+		ln, err := adaptor.Listen(addrs[i], caps[i], metrics, names[i])
 		if err != nil {
 			return err
 		}
 		defer ln.Close()
+		listeners[i] = ln
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		ln := listeners[i]
 		https := i == 0 && cert != nil
 		log.Info("listening", zap.String("listener", names[i]), zap.String("addr", ln.Addr().String()), zap.Bool("https", https))
 		if https {
@@ -267,6 +275,3 @@ func loadActions(cfg *Config) (adaptor.Actions, error) {
 	a.Catalog, a.Handlers = catalog, handlers
 	return a, nil
 }
-
-// adminTimeout bounds each request to the admin listener.
-const adminTimeout = 5 * time.Second

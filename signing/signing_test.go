@@ -2,6 +2,7 @@ package signing_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -247,29 +248,59 @@ func TestStaleSaysBy(t *testing.T) {
 func TestReplays(t *testing.T) {
 	r := signing.NewReplays(2)
 	sig := func(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+	seen := func(b byte, until, now time.Time) bool { s, _ := r.Seen(sig(b), until, now); return s }
 	until := kaNow.Add(5 * time.Minute)
-	if r.Seen(sig(1), until, kaNow) {
+	if seen(1, until, kaNow) {
 		t.Fatal("first sight reported as a replay")
 	}
-	if !r.Seen(sig(1), until, kaNow.Add(time.Minute)) {
+	if !seen(1, until, kaNow.Add(time.Minute)) {
 		t.Fatal("second sight within the window not reported")
 	}
-	if r.Seen(sig(1), until.Add(5*time.Minute), until) {
+	if seen(1, until.Add(5*time.Minute), until) {
 		t.Fatal("a sight after the window reported as a replay")
 	}
-	// Capacity 2: a third signature pushes out the oldest.
-	r.Seen(sig(2), until, kaNow)
-	r.Seen(sig(3), until, kaNow)
-	if r.Seen(sig(1), until, kaNow) {
+	// Capacity 2: a third live signature pushes out the oldest, and says so.
+	seen(2, until, kaNow)
+	if _, evicted := r.Seen(sig(3), until, kaNow); !evicted {
+		t.Error("forgetting a live signature was not reported")
+	}
+	if seen(1, until, kaNow) {
 		t.Fatal("the oldest signature was not forgotten past capacity")
 	}
-	if !r.Seen(sig(3), until, kaNow) {
+	if !seen(3, until, kaNow) {
 		t.Fatal("a recent signature was forgotten")
 	}
 	// A zero until never expires.
-	r.Seen(sig(4), time.Time{}, kaNow)
-	if !r.Seen(sig(4), time.Time{}, kaNow.AddDate(1, 0, 0)) {
+	seen(4, time.Time{}, kaNow)
+	if !seen(4, time.Time{}, kaNow.AddDate(1, 0, 0)) {
 		t.Fatal("a never-expiring record expired")
+	}
+}
+
+// The memory holds the whole window: it grows while every signature is live, makes room from
+// expired ones without reporting an eviction, and evicts a live one only at capacity.
+func TestReplaysHoldTheWindow(t *testing.T) {
+	r := signing.NewReplays(5000)
+	sig := func(i int) []byte { b := make([]byte, 32); binary.BigEndian.PutUint32(b, uint32(i)); return b }
+	until := kaNow.Add(5 * time.Minute)
+	for i := range 5000 {
+		if _, evicted := r.Seen(sig(i), until, kaNow); evicted {
+			t.Fatalf("signature %d evicted a live one below capacity", i)
+		}
+	}
+	for i := range 5000 {
+		if s, _ := r.Seen(sig(i), until, kaNow); !s {
+			t.Fatalf("signature %d of 5000 within the window was forgotten", i)
+		}
+	}
+	later := until.Add(time.Second) // every record so far has expired
+	for i := 5000; i < 10000; i++ {
+		if _, evicted := r.Seen(sig(i), later.Add(5*time.Minute), later); evicted {
+			t.Fatalf("an expired record was reported as a live eviction (signature %d)", i)
+		}
+	}
+	if _, evicted := r.Seen(sig(10000), later.Add(5*time.Minute), later); !evicted {
+		t.Error("past capacity, with every record live, nothing was reported evicted")
 	}
 }
 
