@@ -6,7 +6,10 @@ LDFLAGS  := -ldflags "-X github.com/lookup-adaptor/lookup-adaptor/cli.version=$(
 # A random signing key for local runs, made once and kept out of git (.dev/ is ignored).
 DEV_KEY  := .dev/signing-key
 
-.PHONY: help build run test lint fuzz golden replay bench exhaust cc
+.PHONY: help build run test lint tree fuzz golden replay bench exhaust cc
+
+# staticcheck's version, run with go run so that it needs no install and no line in go.mod.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # cgo builds the embedded SQLite driver; say what to install when there is no C compiler.
 CC ?= cc
@@ -34,10 +37,14 @@ test: cc ## run every test (with the race detector), and the custom-store exampl
 replay: ## serve a temporary store seeded from testdata/seed/ and replay testdata/cases against it (part of make test)
 	go test ./cli -run TestReplayCorpus -count=1 -v
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and staticcheck, here and in the examples/ and e2e/ modules
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'run gofmt -w .'; exit 1; }
 	go vet ./...
-	cd examples/custom-store && go vet ./...
+	go run $(STATICCHECK) ./...
+	cd examples/custom-store && go vet ./... && go run $(STATICCHECK) ./...
+
+tree: ## fail when git tracks a binary or a file over 1 MB (part of make test)
+	go test ./internal/treeguard -run TestRepositoryTree -count=1
 
 FUZZTIME ?= 30s
 fuzz: ## run each fuzz test for FUZZTIME (default 30s)
