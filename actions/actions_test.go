@@ -173,7 +173,7 @@ func TestWebhook(t *testing.T) {
 	}
 
 	out, err = run(&receiver{status: 400, body: `{"errors":[{"attr":"reason","detail":"` + strings.Repeat("d", 900) + `"}]}`}, time.Second)
-	if err != nil || len(out.Errors) != 1 || out.Errors[0].Attr != "reason" || len(out.Errors[0].Detail) != 500 {
+	if err != nil || len(out.Errors) != 1 || out.Errors[0].Attr != "reason" || len(out.Errors[0].Detail) != 500+len("…") || !strings.HasSuffix(out.Errors[0].Detail, "…") {
 		t.Errorf("field error: %+v %v", out, err)
 	}
 	for name, r := range map[string]*receiver{

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 )
 
 // SignatureHeader carries a webhook's signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
@@ -86,11 +88,11 @@ func (w *Webhook) Run(ctx context.Context, s Submission) (Outcome, error) {
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		_ = json.Unmarshal(raw, &answer) // a 2xx without a JSON message is success all the same
-		return Outcome{Message: clip(answer.Message)}, nil
+		return Outcome{Message: text.Truncate(answer.Message, maxUpstreamDetail)}, nil
 	case resp.StatusCode == http.StatusBadRequest && json.Unmarshal(raw, &answer) == nil && len(answer.Errors) > 0:
 		out := Outcome{}
 		for _, e := range answer.Errors[:min(len(answer.Errors), maxUpstreamErrors)] {
-			out.Errors = append(out.Errors, FieldError{Attr: clip(e.Attr), Detail: clip(e.Detail)})
+			out.Errors = append(out.Errors, FieldError{Attr: text.Truncate(e.Attr, maxUpstreamDetail), Detail: text.Truncate(e.Detail, maxUpstreamDetail)})
 		}
 		return out, nil
 	}
@@ -111,14 +113,6 @@ func redact(raw string) string {
 		return scheme + "://(an URL that does not parse)"
 	}
 	return u.Redacted()
-}
-
-// clip bounds a string an upstream chose.
-func clip(s string) string {
-	if len(s) > maxUpstreamDetail {
-		return s[:maxUpstreamDetail]
-	}
-	return s
 }
 
 // Handlers builds the Handler of every action of the catalog: its webhook (signed with

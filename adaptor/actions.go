@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/actions"
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -227,11 +228,11 @@ func (s *Server) actionSubmit(c echo.Context) error {
 	defer cancel()
 	out, err := s.opts.Actions.Handlers[a.ID].Run(ctx, actions.Submission{
 		Action: a.ID, ExternalCustomerID: customer, Transaction: ref, Values: values,
-		CorrelationID: truncate(c.Request().Header.Get("Gladly-Correlation-Id"), maxLoggedID),
+		CorrelationID: text.Truncate(c.Request().Header.Get("Gladly-Correlation-Id"), maxLoggedID),
 	})
 	switch {
 	case err != nil:
-		s.log.Warn("action failed", zap.String("action", a.ID), zap.String("error", truncate(err.Error(), maxLoggedError)))
+		s.log.Warn("action failed", zap.String("action", a.ID), zap.String("error", text.Truncate(err.Error(), maxLoggedError)))
 		return &Error{Kind: KindNotAcceptable, Cause: err}
 	case len(out.Errors) > 0:
 		return writeJSON(c, http.StatusBadRequest, actionErrors{out.Errors})

@@ -6,18 +6,14 @@ import (
 	"time"
 )
 
-// Admin returns the handler of the admin listener (admin.addr): /healthz answers 200 while the
+// Admin returns the router of the admin listener (admin.addr): /healthz answers 200 while the
 // process serves; /readyz answers 200 only while ready (the store reachable) returns nil, within
-// two seconds (a nil ready is always ready); /metrics serves metrics, and /console the console,
-// when not nil.
-func Admin(ready func(context.Context) error, metrics, console http.Handler) http.Handler {
+// two seconds (a nil ready is always ready); /metrics serves metrics, when not nil. The console
+// registers its routes on the same router.
+func Admin(ready func(context.Context) error, metrics http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
-	}
-	if console != nil {
-		mux.Handle("/console", console)
-		mux.Handle("/console/", console)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")

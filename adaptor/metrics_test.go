@@ -28,7 +28,7 @@ func TestMetrics(t *testing.T) {
 	h.send(t, request{body: autolink, key: "wrong"})
 	h.send(t, request{body: autolink, query: "b=2&a=1"})
 
-	admin := httptest.NewServer(adaptor.Admin(nil, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), nil))
+	admin := httptest.NewServer(adaptor.Admin(nil, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	defer admin.Close()
 	resp, err := http.Get(admin.URL + "/metrics")
 	if err != nil {
@@ -55,7 +55,7 @@ func TestMetrics(t *testing.T) {
 
 func TestReadiness(t *testing.T) {
 	var down error
-	admin := httptest.NewServer(adaptor.Admin(func(context.Context) error { return down }, nil, nil))
+	admin := httptest.NewServer(adaptor.Admin(func(context.Context) error { return down }, nil))
 	defer admin.Close()
 	get := func(path string) int {
 		resp, err := http.Get(admin.URL + path)

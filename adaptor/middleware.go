@@ -9,6 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
+
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 )
 
 // withDeadline gives the request server.request_timeout from now to arrive in full and be
@@ -56,7 +58,7 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic in handler", zap.String("panic", truncate(fmt.Sprint(p), maxLoggedError)), zap.Stack("stack"))
+				s.log.Error("panic in handler", zap.String("panic", text.Truncate(fmt.Sprint(p), maxLoggedError)), zap.Stack("stack"))
 				err = &Error{Kind: KindInternal, Cause: fmt.Errorf("panic: %v", p)}
 			}
 		}()

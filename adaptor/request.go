@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -148,7 +149,7 @@ func jsonKind(t reflect.Type) string {
 
 // queryAttr names query[key] in an error answer, the client-chosen key truncated.
 func queryAttr(key string) string {
-	return "query." + truncate(key, maxAttrLen)
+	return "query." + text.Truncate(key, maxAttrLen)
 }
 
 // queryText reads query[key] as text: a string, or any JSON scalar rendered as one. A missing or

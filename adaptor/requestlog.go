@@ -7,12 +7,13 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
+
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 )
 
 // Bounds on what one log line holds: every value in it that a client chooses is cut to these.
@@ -72,21 +73,21 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status, elapsed := c.Response().Status, time.Since(start)
 		kind, _ := c.Get(lookupKindKey).(LookupKind)
-		// The masked query, shared by the recent list and the log line, is built at most once
+		// The masked query, shared by the observer and the log line, is built at most once
 		// and only if one of them is written.
 		var query []string
 		masked := false
 		loggedQuery := func() []string {
 			if !masked {
 				if q, ok := c.Get(lookupQueryKey).(rawObject); ok {
-					query = maskedQuery(q)
+					query = MaskedQuery(q)
 				}
 				masked = true
 			}
 			return query
 		}
-		if s.recent != nil {
-			s.recent.add(seen(c, status, delivered, trusted, elapsed, kind, loggedQuery(), err))
+		if s.opts.Observer != nil {
+			s.opts.Observer.Observe(seen(c, status, delivered, trusted, elapsed, kind, loggedQuery(), err))
 		}
 		msg, level := "request", zap.InfoLevel
 		var fields []zap.Field
@@ -140,11 +141,11 @@ func deliver(clientCtx context.Context, w http.ResponseWriter) bool {
 func requestFields(c echo.Context, status int, elapsed time.Duration, kind LookupKind, query []string, err error) []zapcore.Field {
 	req := c.Request()
 	fields := []zap.Field{
-		zap.String("method", truncate(req.Method, maxLoggedID)),
-		zap.String("path", truncate(req.URL.Path, maxLoggedPath)),
+		zap.String("method", text.Truncate(req.Method, maxLoggedID)),
+		zap.String("path", text.Truncate(req.URL.Path, maxLoggedPath)),
 		zap.Duration("latency", elapsed),
-		zap.String("correlation_id", truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
-		zap.String("trace_id", truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
+		zap.String("correlation_id", text.Truncate(req.Header.Get("Gladly-Correlation-Id"), maxLoggedID)),
+		zap.String("trace_id", text.Truncate(req.Header.Get("X-B3-Traceid"), maxLoggedID)),
 	}
 	if status != 0 {
 		fields = append(fields, zap.Int("status", status))
@@ -162,18 +163,7 @@ func requestFields(c echo.Context, status int, elapsed time.Duration, kind Looku
 		fields = append(fields, zap.Int("results", n))
 	}
 	if err != nil {
-		fields = append(fields, zap.String("error", truncate(err.Error(), maxLoggedError)))
+		fields = append(fields, zap.String("error", text.Truncate(err.Error(), maxLoggedError)))
 	}
 	return fields
-}
-
-// truncate cuts s to at most n bytes, never inside a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

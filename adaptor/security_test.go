@@ -14,6 +14,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
@@ -250,7 +251,7 @@ func TestHostileRequests(t *testing.T) {
 			before := allocated()
 			status, body := h.sendBytes(t, raw)
 			if status != tc.status {
-				t.Fatalf("status %d %s, want %d", status, truncateText(body), tc.status)
+				t.Fatalf("status %d %s, want %d", status, text.Truncate(body, 200), tc.status)
 			}
 			// Bounded by a constant for the headers plus a small multiple of the body (the race
 			// detector, on in make test, roughly doubles what the body costs).
@@ -260,10 +261,10 @@ func TestHostileRequests(t *testing.T) {
 			}
 			t.Logf("%d: %d bytes sent, %d allocated (client and server)", status, len(raw), perRequest)
 			if status != http.StatusRequestHeaderFieldsTooLarge && !strings.HasPrefix(body, `{"`) {
-				t.Errorf("answer is not the JSON errors or results body: %s", truncateText(body))
+				t.Errorf("answer is not the JSON errors or results body: %s", text.Truncate(body, 200))
 			}
 			if status, body := h.sendRaw(t, signedRaw(t, adaBody, nil)); status != http.StatusOK || !strings.Contains(body, "C-1001") {
-				t.Fatalf("after it, a lookup got %d %s", status, truncateText(body))
+				t.Fatalf("after it, a lookup got %d %s", status, text.Truncate(body, 200))
 			}
 		})
 	}
@@ -285,13 +286,6 @@ func allocated() uint64 {
 	return m.TotalAlloc
 }
 
-func truncateText(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
-}
-
 // While the worst refused request floods the server, lookups are still answered correctly.
 func TestLookupsAnsweredDuringAFlood(t *testing.T) {
 	h := start(t, adaptor.Options{})
@@ -305,7 +299,7 @@ func TestLookupsAnsweredDuringAFlood(t *testing.T) {
 	})
 	for i := 0; i < 50; i++ {
 		if status, body := h.sendRaw(t, signedRaw(t, adaBody, nil)); status != http.StatusOK || !strings.Contains(body, "C-1001") {
-			t.Errorf("lookup during the flood: %d %s", status, truncateText(body))
+			t.Errorf("lookup during the flood: %d %s", status, text.Truncate(body, 200))
 		}
 	}
 	stop()
@@ -353,7 +347,7 @@ func waitClosed(t *testing.T, conn net.Conn, within time.Duration) {
 		t.Fatalf("connection still open after %s", within)
 	}
 	if len(got) > 0 && !bytes.HasPrefix(got, []byte("HTTP/1.1 4")) {
-		t.Errorf("a slow client got %q", truncateText(string(got)))
+		t.Errorf("a slow client got %q", text.Truncate(string(got), 200))
 	}
 }
 

@@ -67,8 +67,8 @@ type Options struct {
 	MaxResults int
 	// MaxTransactions caps the transactions of a DETAILED answer (store.max_transactions).
 	MaxTransactions int
-	// Recent is how many requests the console keeps (console.recent); 0 keeps none.
-	Recent int
+	// Observer, when not nil, is told of every request answered (the console's recent list).
+	Observer Observer
 	// Actions are the actions DETAILED answers offer and the routes that serve them.
 	Actions Actions
 	// Metrics receives the server's Prometheus series; nil records into a private registry.
@@ -92,7 +92,6 @@ type Server struct {
 	echo     *echo.Echo
 	validate *validator.Validate
 	auth     atomic.Pointer[authState]
-	recent   *recent // nil without a console
 	replays  *signing.Replays
 	failures *failureLog // unverified requests' failures
 	// verifiedFailures is the log budget of verified requests' failures.
@@ -142,9 +141,6 @@ func New(opts Options, log *zap.Logger) (*Server, error) {
 	opts.Store = timedStore{Store: opts.Store, m: opts.Metrics}
 	s := &Server{opts: opts, log: log, echo: echo.New(), validate: newValidator(),
 		replays: signing.NewReplays(0), failures: newFailureLog(), verifiedFailures: newFailureLog()}
-	if opts.Recent > 0 {
-		s.recent = newRecent(opts.Recent)
-	}
 	if err := s.SetAuth(Auth{Verifier: opts.Verifier, Basic: opts.Basic}); err != nil {
 		return nil, err
 	}

@@ -9,8 +9,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 )
 
-// What no server can run without is an error from New, not a panic at the first request; and a
-// console over a server that keeps no recent requests is an error from Console.
+// What no server can run without is an error from New, not a panic at the first request.
 func TestConstructorsRefuseWhatCannotServe(t *testing.T) {
 	m := memory.New(testNorm)
 	key := &signing.Verifier{Keys: [][]byte{[]byte(testKey)}}
@@ -31,9 +30,6 @@ func TestConstructorsRefuseWhatCannotServe(t *testing.T) {
 	srv, err := adaptor.New(adaptor.Options{Verifier: key, Store: m, Normalizer: testNorm}, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if h, err := srv.Console(adaptor.ConsoleOptions{}); err == nil || h != nil || !strings.Contains(err.Error(), "Options.Recent") {
-		t.Errorf("Console without Recent: %v, %v", h, err)
 	}
 	if err := srv.SetAuth(adaptor.Auth{Verifier: &signing.Verifier{}}); err == nil {
 		t.Error("SetAuth accepted a verifier without keys")

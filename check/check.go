@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/lookup-adaptor/lookup-adaptor/replay"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/wirerules"
@@ -196,18 +197,7 @@ func redirect(resp *http.Response) bool {
 
 // redirectDetail is the failure of an answer that redirects.
 func redirectDetail(resp *http.Response) string {
-	return fmt.Sprintf("answered %s to %s: Gladly does not follow redirects, so configure the URL it ends at", resp.Status, truncate(resp.Header.Get("Location"), 200))
-}
-
-// truncate cuts s to at most n bytes, on a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return fmt.Sprintf("answered %s to %s: Gladly does not follow redirects, so configure the URL it ends at", resp.Status, text.Truncate(resp.Header.Get("Location"), 200))
 }
 
 func (c *checker) refused(ctx context.Context, name string, spoil func(*http.Request), at time.Time) Result {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/actions"
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor/console"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
@@ -145,6 +146,14 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := authOf(cfg)
 	metrics := adaptor.NewMetrics(reg)
+	var recent *console.Recent // the console's list of requests: none without a console
+	var observer adaptor.Observer
+	if cfg.Console.Enabled {
+		if recent, err = console.NewRecent(cfg.Console.Recent); err != nil {
+			return err
+		}
+		observer = recent
+	}
 	handler, err := adaptor.New(adaptor.Options{
 		Path:            cfg.Server.Path,
 		SigningPath:     cfg.Signing.Path,
@@ -157,7 +166,7 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 		Normalizer:      norm,
 		SearchFields:    fields,
 		Actions:         acts,
-		Recent:          consoleRecent(cfg),
+		Observer:        observer,
 		MaxResults:      cfg.Store.MaxResults,
 		MaxTransactions: cfg.Store.MaxTransactions,
 		Metrics:         metrics,
@@ -167,12 +176,6 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 	}
 	r := &reloader{cfg: cfg, load: load, handler: handler, cert: cert, log: log}
 
-	var console http.Handler
-	if cfg.Console.Enabled {
-		if console, err = handler.Console(adaptor.ConsoleOptions{Token: cfg.Admin.Token, Addr: cfg.Admin.Addr}); err != nil {
-			return err
-		}
-	}
 	ready := func(ctx context.Context) error {
 		if handler.Draining() {
 			return errDraining
@@ -182,9 +185,17 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 		}
 		return nil
 	}
+	admin := adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if recent != nil {
+		c, err := console.New(console.Options{Server: handler, Recent: recent, Normalizer: norm, Token: cfg.Admin.Token, Addr: cfg.Admin.Addr})
+		if err != nil {
+			return err
+		}
+		c.Register(admin)
+	}
 	servers := []*http.Server{
 		adaptor.NewHTTPServer(handler, adaptor.Limits{RequestTimeout: cfg.Server.RequestTimeout, IdleTimeout: cfg.Server.IdleTimeout}),
-		adaptor.NewAdminServer(adaptor.Admin(ready, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), console)),
+		adaptor.NewAdminServer(admin),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
 	names := []string{"lookup", "admin"}
@@ -248,14 +259,6 @@ const drainGrace = time.Second
 
 // errDraining is the readiness failure while shutting down.
 var errDraining = errors.New("shutting down")
-
-// consoleRecent is how many requests the server keeps for the console: none without one.
-func consoleRecent(cfg *Config) int {
-	if !cfg.Console.Enabled {
-		return 0
-	}
-	return cfg.Console.Recent
-}
 
 // loadActions reads actions.file, when set, and builds each action's handler; a bad catalog
 // stops serve, naming the action and the problem.

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
@@ -178,7 +179,7 @@ func (c *Case) Check(status int, body []byte) error {
 	case err2 != nil:
 		problems = append(problems, "response.json body is not JSON: "+err2.Error())
 	case err1 != nil:
-		problems = append(problems, "answer is not JSON: "+clip(string(body)))
+		problems = append(problems, "answer is not JSON: "+text.Truncate(string(body), maxShown))
 	case !reflect.DeepEqual(got, want):
 		problems = append(problems, "body differs:\n    got  "+compact(body)+"\n    want "+compact(c.Want.Body))
 	}
@@ -233,17 +234,13 @@ func decode(b []byte) (any, error) {
 	return v, nil
 }
 
+// maxShown bounds how much of an answer a mismatch shows.
+const maxShown = 2000
+
 func compact(b []byte) string {
 	var buf bytes.Buffer
 	if json.Compact(&buf, b) != nil {
-		return clip(string(b))
+		return text.Truncate(string(b), maxShown)
 	}
-	return clip(buf.String())
-}
-
-func clip(s string) string {
-	if len(s) > 2000 {
-		return s[:2000] + "…"
-	}
-	return s
+	return text.Truncate(buf.String(), maxShown)
 }

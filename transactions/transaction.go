@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 )
 
 // FieldError is a validation failure; Field is the path of the field at fault, such as
@@ -323,7 +324,7 @@ func normaliseDate(s string) (string, error) {
 			return t.UTC().Format(time.RFC3339Nano), nil
 		}
 	}
-	return "", fmt.Errorf("%q is not an ISO 8601 date (2026-10-01) or time (2026-10-01T12:00:00Z)", truncate(s, 40))
+	return "", fmt.Errorf("%q is not an ISO 8601 date (2026-10-01) or time (2026-10-01T12:00:00Z)", text.Truncate(s, 40))
 }
 
 // sortDate picks the ordering date from a rendered transaction's top-level values.
@@ -372,14 +373,7 @@ func quoted(v any) string {
 		return "(missing)"
 	}
 	b, _ := json.Marshal(v)
-	return truncate(string(b), 40)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
+	return text.Truncate(string(b), 40)
 }
 
 // IdentifierFields are the fields that name a transaction to a person — an order number, a

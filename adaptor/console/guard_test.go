@@ -1,4 +1,4 @@
-package adaptor_test
+package console_test
 
 import (
 	"io"
@@ -8,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
-	"github.com/lookup-adaptor/lookup-adaptor/signing"
-	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor/console"
 )
 
 // consoleDo sends a request to the console at admin and returns its status, headers and body.
@@ -81,14 +79,8 @@ func TestConsoleAnswersOnlyItsOwnPage(t *testing.T) {
 // With a token, any name reaches the console (the token keeps a rebinding page out), the
 // cookie is HttpOnly, SameSite=Strict and, under TLS, Secure; and wrong guesses are slowed.
 func TestConsoleTokenCookieAndGuesses(t *testing.T) {
-	m := memory.New(testNorm)
-	loadDemo(t, m)
-	srv := mustNew(t, adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(testKey)}}, Store: m, Normalizer: testNorm, Recent: 10}, nil)
-	console, err := srv.Console(adaptor.ConsoleOptions{Token: "s3cret-token", Addr: "0.0.0.0:9090"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := httptest.NewTLSServer(adaptor.Admin(nil, nil, console))
+	s := serve(t, console.Options{Token: "s3cret-token", Addr: "0.0.0.0:9090"})
+	admin := httptest.NewTLSServer(s.admin)
 	t.Cleanup(admin.Close)
 	do := func(method, body string, edit func(*http.Request)) (int, http.Header) {
 		req, _ := http.NewRequest(method, admin.URL+"/console", strings.NewReader(body))
@@ -137,16 +129,12 @@ func TestConsoleTokenCookieAndGuesses(t *testing.T) {
 // The console keeps verified requests apart from the rest: a flood of refused ones after them
 // does not push them out of its list.
 func TestConsoleKeepsVerifiedRequestsThroughAFlood(t *testing.T) {
-	h, admin := consoleServer(t, "")
-	body := []byte(adaBody)
+	s, admin := consoleServer(t, "")
 	for i := range 5 {
-		h.send(t, request{body: body, edit: func(r *http.Request) {
-			r.Header.Set("Gladly-Correlation-Id", "gladly-kept-"+string(rune('a'+i)))
-			resign(t, r, body)
-		}})
+		s.send(t, testKey, "gladly-kept-"+string(rune('a'+i)))
 	}
 	for range 200 { // four times the console's 50
-		h.send(t, request{body: body, key: "wrong"})
+		s.send(t, "wrong", "flood")
 	}
 	status, _, page := consoleDo(t, "GET", admin+"/console/recent", "", nil)
 	if status != http.StatusOK {

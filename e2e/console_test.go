@@ -1,8 +1,11 @@
-package adaptor_test
+// Package e2e holds the tests that drive the server with real outside programs — a headless
+// Chromium — in a module of their own, so that their dependencies stay out of the server's
+// go.mod. make test runs them.
+package e2e
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,26 +20,75 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/adaptor/console"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 )
 
-// consoleServer is a lookup server over the demo customers that keeps requests for its
-// console, and the admin listener serving that console.
-func consoleServer(t *testing.T, token string) (*harness, string) {
+const (
+	testKey = "e2e-signing-key"
+	adaBody = `{"lookupLevel":"BASIC","query":{"id":"g1","emails":["ada@example.com"]},"uniqueMatchRequired":false}`
+)
+
+// testNow is the server's clock.
+var testNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+
+// consoleServer serves the demo customers from memory on a lookup listener and the console on
+// an admin listener, as serve wires them, and returns both URLs.
+func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 	t.Helper()
-	m := memory.New(testNorm)
-	loadDemo(t, m)
-	srv := mustNew(t, adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute},
-		Store: m, Normalizer: testNorm, Now: func() time.Time { return testNow }, Recent: 50}, nil)
-	h := serveOn(t, srv, 0, maxConns, nil)
-	console, err := srv.Console(adaptor.ConsoleOptions{Token: token})
+	norm, err := store.NewNormalizer("US")
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := httptest.NewServer(adaptor.Admin(nil, nil, console))
+	m := memory.New(norm)
+	f, err := os.Open("../testdata/seed/demo.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := m.Load(context.Background(), store.ReadSeed(f, "demo.json"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	recent, err := console.NewRecent(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute},
+		Store: m, Normalizer: norm, Now: func() time.Time { return testNow }, Observer: recent}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups := httptest.NewUnstartedServer(nil)
+	lookups.Config = adaptor.NewHTTPServer(srv, adaptor.Limits{})
+	lookups.Start()
+	t.Cleanup(lookups.Close)
+	c, err := console.New(console.Options{Server: srv, Recent: recent, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := adaptor.Admin(nil, nil)
+	c.Register(mux)
+	admin := httptest.NewServer(mux)
 	t.Cleanup(admin.Close)
-	return h, admin.URL
+	return lookups.URL + "/lookup", admin.URL
+}
+
+// send posts a lookup of Ada signed with key at t.
+func send(t *testing.T, url, key string, at time.Time) {
+	t.Helper()
+	sr, err := signing.NewRequest([]byte(key), http.MethodPost, "/lookup", "", []byte(adaBody), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(adaBody)))
+	req.Header = sr.Header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }
 
 // The console in a real browser: a refused and an accepted lookup show with their verdicts, the
@@ -50,10 +102,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		t.Skip("no chromium")
 	}
-	h, admin := consoleServer(t, "")
-	h.send(t, request{body: []byte(adaBody), key: "not-the-key"})
-	h.send(t, request{body: []byte(adaBody), at: testNow.Add(-10 * time.Minute)})
-	h.send(t, request{body: []byte(adaBody)})
+	lookupURL, admin := consoleServer(t)
+	send(t, lookupURL, "not-the-key", testNow)
+	send(t, lookupURL, testKey, testNow.Add(-10*time.Minute))
+	send(t, lookupURL, testKey, testNow)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-first-run", true),
@@ -150,37 +202,5 @@ func TestConsoleInABrowser(t *testing.T) {
 	defer mu.Unlock()
 	if len(pageErrors) > 0 {
 		t.Errorf("errors in the page: %v", pageErrors)
-	}
-}
-
-// With admin.token set, the console asks for it; the right one, as a bearer token or entered
-// in the page, opens it.
-func TestConsoleToken(t *testing.T) {
-	_, admin := consoleServer(t, "s3cret-token")
-	get := func(edit func(*http.Request)) (int, string) {
-		req, _ := http.NewRequest("GET", admin+"/console", nil)
-		if edit != nil {
-			edit(req)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b := new(strings.Builder)
-		_, _ = io.Copy(b, resp.Body)
-		return resp.StatusCode, b.String()
-	}
-	if status, body := get(nil); status != http.StatusUnauthorized || !strings.Contains(body, "needs the admin token") || strings.Contains(body, "recent") {
-		t.Errorf("without the token: %d", status)
-	}
-	if status, _ := get(func(r *http.Request) { r.Header.Set("Authorization", "Bearer wrong") }); status != http.StatusUnauthorized {
-		t.Errorf("a wrong token: %d", status)
-	}
-	if status, body := get(func(r *http.Request) { r.Header.Set("Authorization", "Bearer s3cret-token") }); status != http.StatusOK || !strings.Contains(body, `id="try"`) {
-		t.Errorf("the token as a bearer: %d", status)
-	}
-	if status, _ := get(func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "console_token", Value: "s3cret-token"}) }); status != http.StatusOK {
-		t.Errorf("the token entered in the page: %d", status)
 	}
 }

@@ -1,4 +1,4 @@
-package adaptor
+package console
 
 import (
 	"errors"
@@ -20,11 +20,11 @@ const (
 	tokenGuessBurst = 5
 )
 
-// consoleGuard keeps the console to its own page: without a token, only requests addressed to
+// guard keeps the console to its own page: without a token, only requests addressed to
 // a loopback name or the admin listener's own host (so that a page on another site, resolving
 // its name to 127.0.0.1, cannot read it); no cross-site POST (Origin and Sec-Fetch-Site, by
 // net/http's CrossOriginProtection); never inside a frame; small forms.
-func consoleGuard(next http.Handler, o ConsoleOptions) http.Handler {
+func guard(next http.Handler, o Options) http.Handler {
 	adminHost, _, _ := net.SplitHostPort(o.Addr)
 	csrf := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,33 @@
+package text_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
+)
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly", 7, "exactly"},
+		{"cut here", 3, "cut…"},
+		{"naïve", 3, "na…"}, // ï is two bytes: not cut in half
+		{"日本語", 4, "日…"},
+		{"x", 0, "…"},
+	} {
+		got := text.Truncate(tc.in, tc.n)
+		if got != tc.want || !utf8.ValidString(got) {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+	long := strings.Repeat("é", 1000)
+	if got := text.Truncate(long, 101); len(got) > 101+len("…") || !utf8.ValidString(got) {
+		t.Errorf("a long text cut to %d bytes, valid %v", len(got), utf8.ValidString(got))
+	}
+}
