@@ -20,6 +20,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 // testKey signs every request the tests send unless a test says otherwise.
@@ -51,7 +53,7 @@ func (h *harness) settle(t testing.TB) {
 
 // testNorm normalises phones as the default configuration does.
 var testNorm = func() *store.Normalizer {
-	n, err := store.NewNormalizer("US")
+	n, err := phone.NewNormalizer("US")
 	if err != nil {
 		panic(err)
 	}
@@ -69,7 +71,7 @@ func loadDemo(t testing.TB, l store.Loader) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := l.Load(context.Background(), store.ReadSeed(f, demoSeed), store.LoadOptions{}); err != nil {
+	if _, err := l.Load(context.Background(), seedfile.Read(f, demoSeed), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // Level is Gladly's lookupLevel.
@@ -167,21 +167,21 @@ func queryText(query rawObject, key string) (string, error) {
 }
 
 // parseScalar decodes one raw JSON scalar; an array or object is refused before it is decoded.
-func parseScalar(raw json.RawMessage) (transactions.Scalar, error) {
+func parseScalar(raw json.RawMessage) (scalar.Scalar, error) {
 	t := bytes.TrimSpace(raw)
 	if len(t) > 0 && (t[0] == '[' || t[0] == '{') {
-		return transactions.Scalar{}, errors.New("not a scalar")
+		return scalar.Scalar{}, errors.New("not a scalar")
 	}
 	if s, ok := plainString(t); ok {
-		return transactions.String(s), nil
+		return scalar.String(s), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return transactions.Scalar{}, err
+		return scalar.Scalar{}, err
 	}
-	return transactions.ParseScalar(v)
+	return scalar.Parse(v)
 }
 
 // queryList reads query[key] as an array of at most max strings (auto-link's emails and

@@ -21,6 +21,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 const key = "check-test-key"
@@ -28,14 +30,14 @@ const key = "check-test-key"
 // ours is this project's adaptor over the demo customers.
 func ours(t *testing.T) http.Handler {
 	t.Helper()
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	m := memory.New(norm)
 	f, err := os.Open("../testdata/seed/demo.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := m.Load(context.Background(), store.ReadSeed(f, "demo.json"), store.LoadOptions{}); err != nil {
+	if _, err := m.Load(context.Background(), seedfile.Read(f, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(key)}, MaxSkew: 5 * time.Minute},

@@ -9,6 +9,8 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 )
@@ -25,13 +27,13 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	norm, err := store.NewNormalizer("US")
+	norm, err := phone.NewNormalizer("US")
 	if err != nil {
 		t.Fatal(err)
 	}
 	load := func(l store.Loader, text string) {
 		t.Helper()
-		if _, err := l.Load(ctx, store.ReadSeed(strings.NewReader(text), "gen.jsonl"), store.LoadOptions{}); err != nil {
+		if _, err := l.Load(ctx, seedfile.Read(strings.NewReader(text), "gen.jsonl"), store.LoadOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -61,8 +63,8 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 				t.Fatalf("%s, %s: %s; memory: %s", what, name, customerIDs(got), customerIDs(want))
 			}
 			for i := range got {
-				if !bytes.Equal(store.SeedJSON(&got[i]), store.SeedJSON(&want[i])) {
-					t.Fatalf("%s, %s, result %d:\n%s\nmemory:\n%s", what, name, i, store.SeedJSON(&got[i]), store.SeedJSON(&want[i]))
+				if !bytes.Equal(mustEncode(t, &got[i]), mustEncode(t, &want[i])) {
+					t.Fatalf("%s, %s, result %d:\n%s\nmemory:\n%s", what, name, i, mustEncode(t, &got[i]), mustEncode(t, &want[i]))
 				}
 			}
 		}

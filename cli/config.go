@@ -16,7 +16,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
-	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 // envPrefix prefixes every environment override: server.addr → ADAPTOR_SERVER_ADDR.
@@ -102,8 +103,8 @@ type SeedConfig struct {
 }
 
 // seedLimits are the limits seed.* sets.
-func (c *Config) seedLimits() store.SeedLimits {
-	return store.SeedLimits(c.Seed)
+func (c *Config) seedLimits() seedfile.Limits {
+	return seedfile.Limits(c.Seed)
 }
 
 // MatchingConfig is how queries match customers (matching.*).
@@ -160,7 +161,7 @@ func DefaultConfig() Config {
 		Auth:     AuthConfig{Basic: BasicConfig{Realm: "lookup-adaptor"}},
 		Store:    StoreConfig{Driver: "sqlite", DSN: "data/lookup-adaptor.db", MaxResults: adaptor.DefaultMaxResults, MaxTransactions: adaptor.DefaultMaxTransactions, MaxOpenConns: DefaultMaxOpenConns, Options: map[string]any{}},
 		Matching: MatchingConfig{DefaultRegion: "US", SearchFields: map[string]string{}},
-		Seed:     SeedConfig(store.DefaultSeedLimits()),
+		Seed:     SeedConfig(seedfile.DefaultLimits()),
 		Actions:  ActionsConfig{Timeout: adaptor.DefaultActionTimeout},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		Admin:    AdminConfig{Addr: "127.0.0.1:9090"},
@@ -309,7 +310,7 @@ var configValidator = func() *validator.Validate {
 		return err == nil
 	}))
 	must(v.RegisterValidation("phoneregion", func(fl validator.FieldLevel) bool {
-		_, err := store.NewNormalizer(fl.Field().String())
+		_, err := phone.NewNormalizer(fl.Field().String())
 		return err == nil
 	}))
 	return v

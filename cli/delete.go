@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 func (a *app) deleteCommand() *cobra.Command {
@@ -82,7 +83,7 @@ func (a *app) exportCommand() *cobra.Command {
 
 // exportFile writes the export to a temporary file beside path and renames it into place, so
 // that path holds a whole export or nothing new.
-func exportFile(cmd *cobra.Command, e store.Exporter, limits store.SeedLimits, path string) error {
+func exportFile(cmd *cobra.Command, e store.Exporter, limits seedfile.Limits, path string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func exportFile(cmd *cobra.Command, e store.Exporter, limits store.SeedLimits, p
 // (docs/data.md), flushes it, and returns how many customers it wrote. A stored customer that
 // seed would now refuse (stored before the seed.* limits, or past lowered ones) is named on
 // standard error.
-func export(cmd *cobra.Command, e store.Exporter, limits store.SeedLimits, w *bufio.Writer) (int, error) {
+func export(cmd *cobra.Command, e store.Exporter, limits seedfile.Limits, w *bufio.Writer) (int, error) {
 	n, warned := 0, 0
 	for c, err := range e.Export(cmd.Context()) {
 		if err != nil {
@@ -118,7 +119,11 @@ func export(cmd *cobra.Command, e store.Exporter, limits store.SeedLimits, w *bu
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %s; seed will refuse this record (docs/data.md, seed.* limits)\n", c.ExternalID, strings.Join(problems, "; "))
 			}
 		}
-		w.Write(store.SeedJSON(&c))
+		line, err := seedfile.Encode(&c)
+		if err != nil {
+			return n, fmt.Errorf("export %s: %w", c.ExternalID, err)
+		}
+		w.Write(line)
 		if err := w.WriteByte('\n'); err != nil {
 			return n, err
 		}

@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -112,7 +114,7 @@ func nonZero(l store.DeleteLimit) error {
 // loadFiles loads files ("-" reads stdin) into l as one unit, reporting to p and w when not nil.
 // A replace of no record at all is refused unless opts allow deleting every customer: an empty
 // stream is far likelier a producer that failed than a store meant to be emptied.
-func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []string, limits store.SeedLimits, opts store.LoadOptions, p *progress, w *warnings) error {
+func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []string, limits seedfile.Limits, opts store.LoadOptions, p *progress, w *warnings) error {
 	records := func(yield func(store.Record, error) bool) {
 		read := 0
 		for _, name := range files {
@@ -143,7 +145,7 @@ func loadFiles(ctx context.Context, stdin io.Reader, l store.Loader, files []str
 	if w != nil {
 		checked = w.check(records)
 	}
-	tracked := store.Prefetch(checked, 1024)
+	tracked := seedfile.Prefetch(checked, 1024)
 	if p != nil {
 		tracked = p.track(tracked)
 	}
@@ -287,7 +289,7 @@ func (a *app) checkSeed(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+	norm, err := phone.NewNormalizer(cfg.Matching.DefaultRegion)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -239,7 +240,7 @@ func TestProgressReaches100(t *testing.T) {
 	}
 	r := p.reader("gen.jsonl", strings.NewReader(jsonl), int64(len(jsonl)))
 	n := 0
-	for range p.track(store.ReadSeed(r, "gen.jsonl")) {
+	for range p.track(seedfile.Read(r, "gen.jsonl")) {
 		n++
 	}
 	p.done(store.LoadStats{Read: n, Added: n}, nil)
@@ -272,7 +273,7 @@ func TestSeedCheck(t *testing.T) {
 
 func TestReadinessReport(t *testing.T) {
 	var r transactions.Readiness
-	for rec, err := range store.ReadSeed(strings.NewReader(`[{"externalCustomerId":"C-9","transactions":[
+	for rec, err := range seedfile.Read(strings.NewReader(`[{"externalCustomerId":"C-9","transactions":[
 		{"type":"ORDER","orderNumber":"9","createdAt":"2026-01-02T03:04:05Z","orderStatus":"shipped","orderTotal":"€12.00","currencyCode":"EUR",
 		 "products":[{"id":"p1","name":"Hat"}],"fulfillments":[{"productIds":["p1"],"status":"shipped","trackingUrl":"https://t.example/1"}]},
 		{"type":"ORDER","orderNumber":"10","orderTotal":"12.00",

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 )
 
 // backend returns the backend store.driver names, or an error listing the known ones.
@@ -43,7 +44,7 @@ func (a *app) openStore(ctx context.Context, cfg *Config, log *zap.Logger, creat
 	if err != nil {
 		return nil, nil, err
 	}
-	norm, err := store.NewNormalizer(cfg.Matching.DefaultRegion)
+	norm, err := phone.NewNormalizer(cfg.Matching.DefaultRegion)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 const (
@@ -38,7 +40,7 @@ var testNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 // an admin listener, as serve wires them, and returns both URLs.
 func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 	t.Helper()
-	norm, err := store.NewNormalizer("US")
+	norm, err := phone.NewNormalizer("US")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := m.Load(context.Background(), store.ReadSeed(f, "demo.json"), store.LoadOptions{}); err != nil {
+	if _, err := m.Load(context.Background(), seedfile.Read(f, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	recent, err := console.NewRecent(50)

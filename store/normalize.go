@@ -1,29 +1,26 @@
 package store
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Normalizer puts phone numbers in E.164 form, reading numbers written without a country code
-// as numbers of its default region. It is safe for concurrent use.
+// as numbers of its default region: the form queries and customers' keys are compared in.
+// phone.NewNormalizer (package store/phone) builds the one the server hands every store. It is
+// safe for concurrent use.
 type Normalizer struct {
 	region string
+	e164   func(string) (string, bool)
 }
 
-// NewNormalizer returns a Normalizer for the default region (an ISO 3166 code such as "US").
-func NewNormalizer(region string) (*Normalizer, error) {
-	region = strings.ToUpper(strings.TrimSpace(region))
-	if phonenumbers.GetCountryCodeForRegion(region) == 0 {
-		return nil, fmt.Errorf("store: unknown phone region %q (matching.default_region)", region)
-	}
-	return &Normalizer{region: region}, nil
+// NewNormalizer returns a Normalizer for region (an ISO 3166 code, upper case) that reads a
+// trimmed, non-empty number with e164. Most callers want phone.NewNormalizer instead.
+func NewNormalizer(region string, e164 func(string) (string, bool)) *Normalizer {
+	return &Normalizer{region: region, e164: e164}
 }
 
-// Region is the default region, as NewNormalizer was given it (upper case).
+// Region is the default region.
 func (n *Normalizer) Region() string { return n.region }
 
 // Phone returns s in E.164 form ("+14155550123"), and false when s is not a possible phone
@@ -33,55 +30,7 @@ func (n *Normalizer) Phone(s string) (string, bool) {
 	if s == "" {
 		return "", false
 	}
-	if e164, ok := nanpE164(s); ok {
-		return e164, true
-	}
-	return libraryPhone(s, n.region)
-}
-
-// libraryPhone is Phone's answer as the phone number library gives it.
-func libraryPhone(s, region string) (string, bool) {
-	num, err := phonenumbers.Parse(s, region)
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
-		return "", false
-	}
-	return phonenumbers.Format(num, phonenumbers.E164), true
-}
-
-// nanpE164 answers, without the library, for the form Gladly sends and most stores hold: a
-// North American number written in full international form, "+14155550123", with single spaces
-// allowed between digits ("+1 415 555 0123"). The library's answer for such a number is its
-// digits after a "+", whatever the default region: the country code is 1, and since the next
-// digit is 2–9 there is no national prefix ("1") to strip and no leading zero to keep, and ten
-// digits is the possible length for country code 1. Anything else is left to the library
-// (ok false); FuzzPhone checks the two agree.
-func nanpE164(s string) (string, bool) {
-	if len(s) < 12 || s[0] != '+' || s[1] != '1' {
-		return "", false
-	}
-	var digits [11]byte
-	n, spaced := 0, false
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			if n == len(digits) {
-				return "", false
-			}
-			digits[n] = c
-			n++
-		case c == ' ' && s[i-1] != ' ' && s[i-1] != '+':
-			spaced = true
-		default:
-			return "", false
-		}
-	}
-	if n != len(digits) || digits[1] < '2' {
-		return "", false
-	}
-	if !spaced {
-		return s, true
-	}
-	return "+" + string(digits[:]), true
+	return n.e164(s)
 }
 
 // NormalizeEmail trims and lower-cases an email address, the form emails are matched in.

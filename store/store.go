@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -55,7 +56,7 @@ type Customer struct {
 	Emails     []string
 	Phones     []Phone
 	// CustomAttributes are flat scalars; Gladly shows them as columns and on the profile.
-	CustomAttributes map[string]transactions.Scalar
+	CustomAttributes map[string]scalar.Scalar
 	// Transactions, newest first; filled only by Store.Customer.
 	Transactions []transactions.Transaction
 }

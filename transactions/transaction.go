@@ -22,6 +22,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 )
 
 // FieldError is a validation failure; Field is the path of the field at fault, such as
@@ -84,7 +85,7 @@ func Parse(raw []byte) (Transaction, error) {
 func FromValue(v any) (Transaction, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Transaction{}, &FieldError{Msg: "a transaction must be an object, got " + jsonType(v)}
+		return Transaction{}, &FieldError{Msg: "a transaction must be an object, got " + scalar.TypeName(v)}
 	}
 	name, _ := obj["type"].(string)
 	typ := Type(name)
@@ -227,7 +228,7 @@ func renderValue(b []byte, k string, v any, sch *schema, top *topValues) ([]byte
 	case shapeDate:
 		s, ok := v.(string)
 		if !ok {
-			return nil, 0, &FieldError{Field: k, Msg: "want an ISO 8601 date or time as a string, got " + jsonType(v)}
+			return nil, 0, &FieldError{Field: k, Msg: "want an ISO 8601 date or time as a string, got " + scalar.TypeName(v)}
 		}
 		if s == "" {
 			return b, 0, nil
@@ -240,12 +241,12 @@ func renderValue(b []byte, k string, v any, sch *schema, top *topValues) ([]byte
 	case shapeScalarList:
 		list, ok := v.([]any)
 		if !ok {
-			return nil, 0, &FieldError{Field: k, Msg: "want an array, got " + jsonType(v)}
+			return nil, 0, &FieldError{Field: k, Msg: "want an array, got " + scalar.TypeName(v)}
 		}
 		b = append(b, '[')
 		n := 0
 		for i, item := range list {
-			s, err := ParseScalar(item)
+			s, err := scalar.Parse(item)
 			if err != nil {
 				return nil, 0, &FieldError{Field: fmt.Sprintf("%s[%d]", k, i), Msg: err.Error()}
 			}
@@ -262,7 +263,7 @@ func renderValue(b []byte, k string, v any, sch *schema, top *topValues) ([]byte
 	case shapeObject:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, 0, &FieldError{Field: k, Msg: "want an object, got " + jsonType(v)}
+			return nil, 0, &FieldError{Field: k, Msg: "want an object, got " + scalar.TypeName(v)}
 		}
 		b, n, err := render(b, m, sch.nested[k], nil)
 		if err != nil {
@@ -272,13 +273,13 @@ func renderValue(b []byte, k string, v any, sch *schema, top *topValues) ([]byte
 	case shapeObjectList:
 		list, ok := v.([]any)
 		if !ok {
-			return nil, 0, &FieldError{Field: k, Msg: "want an array of objects, got " + jsonType(v)}
+			return nil, 0, &FieldError{Field: k, Msg: "want an array of objects, got " + scalar.TypeName(v)}
 		}
 		b = append(b, '[')
 		for i, item := range list {
 			m, ok := item.(map[string]any)
 			if !ok {
-				return nil, 0, &FieldError{Field: fmt.Sprintf("%s[%d]", k, i), Msg: "want an object, got " + jsonType(item)}
+				return nil, 0, &FieldError{Field: fmt.Sprintf("%s[%d]", k, i), Msg: "want an object, got " + scalar.TypeName(item)}
 			}
 			if i > 0 {
 				b = append(b, ',')
@@ -290,7 +291,7 @@ func renderValue(b []byte, k string, v any, sch *schema, top *topValues) ([]byte
 		}
 		return append(b, ']'), len(list), nil
 	default: // shapeScalar, every field the schema does not list
-		s, err := ParseScalar(v)
+		s, err := scalar.Parse(v)
 		if err != nil {
 			return nil, 0, &FieldError{Field: k, Msg: err.Error() + "; nesting is allowed only in products, fulfillments, addresses and actions"}
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 var testNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 
 var testNorm = func() *store.Normalizer {
-	n, err := store.NewNormalizer("US")
+	n, err := phone.NewNormalizer("US")
 	if err != nil {
 		panic(err)
 	}
@@ -51,7 +53,7 @@ func serve(t *testing.T, o console.Options) *served {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := m.Load(context.Background(), store.ReadSeed(f, "demo.json"), store.LoadOptions{}); err != nil {
+	if _, err := m.Load(context.Background(), seedfile.Read(f, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	recent, err := console.NewRecent(50)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 // Backend is store.driver "memory": store.dsn lists seed files (.json or .jsonl,
@@ -56,7 +57,7 @@ func seedFiles(files []string) store.Records {
 				yield(store.Record{}, err)
 				return
 			}
-			for r, err := range store.ReadSeed(f, name) {
+			for r, err := range seedfile.Read(f, name) {
 				if !yield(r, err) {
 					f.Close()
 					return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
@@ -21,7 +22,7 @@ type readOnly struct{ store.Store }
 func TestConformanceReadOnly(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, norm *store.Normalizer) store.Store {
 		m := memory.New(norm)
-		if _, err := m.Load(context.Background(), store.ReadSeed(strings.NewReader(storetest.Fixture), "fixture.jsonl"), store.LoadOptions{}); err != nil {
+		if _, err := m.Load(context.Background(), seedfile.Read(strings.NewReader(storetest.Fixture), "fixture.jsonl"), store.LoadOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return readOnly{m}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
@@ -18,7 +19,7 @@ import (
 // should be; what matters is that an index path exists for a million customers.)
 func TestQueryPlans(t *testing.T) {
 	ctx := context.Background()
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	db, err := Open(ctx, Options{DSN: pgtest.Schema(t), Normalizer: norm, MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
@@ -17,7 +18,7 @@ import (
 )
 
 var norm = func() *store.Normalizer {
-	n, err := store.NewNormalizer("US")
+	n, err := phone.NewNormalizer("US")
 	if err != nil {
 		panic(err)
 	}

@@ -12,9 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
-	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // generated yields n good customers; then, with fail, an error; at record at it calls during.
@@ -217,7 +218,7 @@ func TestFirstLoadKeepsTheSchema(t *testing.T) {
 	if err != nil || len(found) != 1 || found[0].ExternalID != "G-2999" {
 		t.Fatalf("search after the first load: %v, %v", found, err)
 	}
-	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"G-2999","deleted":true}`), "d.jsonl"), store.LoadOptions{}); err != nil {
+	if _, err := db.Load(ctx, seedfile.Read(strings.NewReader(`{"externalCustomerId":"G-2999","deleted":true}`), "d.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	c := readOnly(t, path)
@@ -236,9 +237,9 @@ func TestFirstLoadKeepsKeysAsTheyAre(t *testing.T) {
 	db := openAt(t, path)
 	raw := "odd\xffname"
 	records := func(yield func(store.Record, error) bool) {
-		attrs := map[string]transactions.Scalar{raw: transactions.String("x")}
+		attrs := map[string]scalar.Scalar{raw: scalar.String("x")}
 		if yield(store.Record{Customer: store.Customer{ExternalID: "R-1", CustomAttributes: attrs}, Place: "r:1"}, nil) {
-			attrs := map[string]transactions.Scalar{"plain": transactions.String("y")}
+			attrs := map[string]scalar.Scalar{"plain": scalar.String("y")}
 			yield(store.Record{Customer: store.Customer{ExternalID: "R-2", CustomAttributes: attrs}, Place: "r:2"}, nil)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -29,10 +30,10 @@ func TestTransactionMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer seed.Close()
-	if _, err := current.Load(ctx, store.ReadSeed(seed, "demo.json"), store.LoadOptions{}); err != nil {
+	if _, err := current.Load(ctx, seedfile.Read(seed, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := current.Load(ctx, store.ReadSeed(strings.NewReader(manyTransactions("M-1", 150)), "many.jsonl"), store.LoadOptions{}); err != nil {
+	if _, err := current.Load(ctx, seedfile.Read(strings.NewReader(manyTransactions("M-1", 150)), "many.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := exported(t, current)
@@ -147,7 +148,7 @@ func TestChunkBoundaries(t *testing.T) {
 	db := open(t)
 	mem := memory.New(testNorm)
 	for _, s := range []store.Loader{db, mem} {
-		if _, err := s.Load(ctx, store.ReadSeed(strings.NewReader(manyTransactions("M-1", 150)+manyTransactions("M-2", 64)), "many.jsonl"), store.LoadOptions{}); err != nil {
+		if _, err := s.Load(ctx, seedfile.Read(strings.NewReader(manyTransactions("M-1", 150)+manyTransactions("M-2", 64)), "many.jsonl"), store.LoadOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

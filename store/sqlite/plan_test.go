@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
 
@@ -80,7 +81,7 @@ func paramCount(s string) int {
 // TestQueryPlansAreIndexSeeks asks SQLite how it runs every query shape and fails on a full
 // table scan: each lookup must be an index seek whatever the store's size.
 func TestQueryPlansAreIndexSeeks(t *testing.T) {
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	ctx := context.Background()
 	db, err := Open(ctx, Options{DSN: filepath.Join(t.TempDir(), "plan.db"), Normalizer: norm, Create: true})
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
@@ -26,7 +28,7 @@ func open(t *testing.T) *sqlite.DB {
 
 // testNorm is the normaliser the tests' stores use.
 var testNorm = func() *store.Normalizer {
-	n, err := store.NewNormalizer("US")
+	n, err := phone.NewNormalizer("US")
 	if err != nil {
 		panic(err)
 	}
@@ -44,7 +46,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestOpenMissingDatabase(t *testing.T) {
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	path := filepath.Join(t.TempDir(), "missing.db")
 	_, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm})
 	if err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "migrate") {
@@ -83,7 +85,7 @@ func TestManyCandidates(t *testing.T) {
 		fmt.Fprintf(&seed, `{"externalCustomerId":"M-%04d","name":"Mass Mailer","emails":["shared@example.com"],"customAttributes":{"tier":"gold"}}`+"\n", i)
 	}
 	seed.WriteString(`{"externalCustomerId":"Z-1","name":"Zed","emails":["shared@example.com"],"phones":["+1 415 555 0100"]}` + "\n")
-	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed.String()), "many.jsonl"), store.LoadOptions{}); err != nil {
+	if _, err := db.Load(ctx, seedfile.Read(strings.NewReader(seed.String()), "many.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "Z-1 M-0001 M-0002"
@@ -119,7 +121,7 @@ func TestDeletedCustomerIsErased(t *testing.T) {
 	seed := `{"externalCustomerId":"C-ERASE","name":"Zebulon Quuxworth","emails":["erase-me-7f3a@example.com"],"phones":["+1 415 555 0777"],"transactions":[{"type":"ORDER","orderNumber":"SECRET-ORDER-991"}]}
 {"externalCustomerId":"C-KEEP","name":"Kept Person","emails":["old-mail-5c2e@example.com"]}
 `
-	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed), "e.jsonl"), store.LoadOptions{}); err != nil {
+	if _, err := db.Load(ctx, seedfile.Read(strings.NewReader(seed), "e.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	fileHolds := func(s string) bool {
@@ -140,7 +142,7 @@ func TestDeletedCustomerIsErased(t *testing.T) {
 	change := `{"externalCustomerId":"C-ERASE","deleted":true}
 {"externalCustomerId":"C-KEEP","name":"Kept Person","emails":["new-mail@example.com"]}
 `
-	stats, err := db.Load(ctx, store.ReadSeed(strings.NewReader(change), "d.jsonl"), store.LoadOptions{})
+	stats, err := db.Load(ctx, seedfile.Read(strings.NewReader(change), "d.jsonl"), store.LoadOptions{})
 	if err != nil || stats.Deleted != 1 || stats.Changed != 1 {
 		t.Fatalf("delete: %+v %v", stats, err)
 	}
@@ -172,11 +174,11 @@ func TestDuplicatesAreNamed(t *testing.T) {
 		db := open(t)
 		ctx := context.Background()
 		if seeded {
-			if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"D-1"}`), "first.jsonl"), store.LoadOptions{}); err != nil {
+			if _, err := db.Load(ctx, seedfile.Read(strings.NewReader(`{"externalCustomerId":"D-1"}`), "first.jsonl"), store.LoadOptions{}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err := db.Load(ctx, store.ReadSeed(strings.NewReader(dup), "dup.jsonl"), store.LoadOptions{})
+		_, err := db.Load(ctx, seedfile.Read(strings.NewReader(dup), "dup.jsonl"), store.LoadOptions{})
 		if err == nil || !strings.Contains(err.Error(), `dup.jsonl:3: externalCustomerId "D-1" appears again (first at dup.jsonl:1)`) {
 			t.Errorf("seeded %v: %v", seeded, err)
 		}
@@ -213,7 +215,7 @@ func TestCreatedFilesArePrivate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	path := filepath.Join(dir, "private.db")
 	db := openAt(t, path)
-	if _, err := db.Load(context.Background(), store.ReadSeed(strings.NewReader(`{"externalCustomerId":"C-1","name":"Ada"}`), "p.jsonl"), store.LoadOptions{}); err != nil {
+	if _, err := db.Load(context.Background(), seedfile.Read(strings.NewReader(`{"externalCustomerId":"C-1","name":"Ada"}`), "p.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600}

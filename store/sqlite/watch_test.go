@@ -11,6 +11,8 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 )
 
@@ -19,7 +21,7 @@ import (
 func build(t *testing.T, path, id string) {
 	t.Helper()
 	ctx := context.Background()
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	db, err := sqlite.Open(ctx, sqlite.Options{DSN: path, Normalizer: norm, Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +30,7 @@ func build(t *testing.T, path, id string) {
 		t.Fatal(err)
 	}
 	seed := `{"externalCustomerId":"` + id + `","name":"Ada","emails":["ada@example.com"]}`
-	if _, err := db.Load(ctx, store.ReadSeed(strings.NewReader(seed), "one.jsonl"), store.LoadOptions{}); err != nil {
+	if _, err := db.Load(ctx, seedfile.Read(strings.NewReader(seed), "one.jsonl"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -39,7 +41,7 @@ func build(t *testing.T, path, id string) {
 // served opens path as serve does: existing file, watched every 20 ms.
 func served(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	db, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm, WatchInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -101,10 +102,10 @@ func DecodeDetails(b []byte, c *store.Customer) error {
 		}
 	}
 	if n := r.uvarint(); n > 0 {
-		c.CustomAttributes = make(map[string]transactions.Scalar, n)
+		c.CustomAttributes = make(map[string]scalar.Scalar, n)
 		for range n {
 			name, kind := r.string(), r.uvarint()
-			c.CustomAttributes[name] = transactions.Restore(transactions.ScalarKind(kind), r.string())
+			c.CustomAttributes[name] = scalar.Restore(scalar.Kind(kind), r.string())
 		}
 	}
 	if r.err == nil && len(r.b) > 0 {

@@ -5,17 +5,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 func sampleCustomer() store.Customer {
-	n, _ := transactions.Number("1200")
+	n, _ := scalar.Number("1200")
 	return store.Customer{
 		Emails: []string{"ada@example.com", "ünïcode@example.org"},
 		Phones: []store.Phone{{Original: "+1 (415) 555-0123", E164: "+14155550123", Type: store.Mobile}, {Original: "ext. 12", Type: store.Other}},
-		CustomAttributes: map[string]transactions.Scalar{
-			"points": n, "vip": transactions.Bool(true), "note": transactions.String("a\x1eb\x00c"),
+		CustomAttributes: map[string]scalar.Scalar{
+			"points": n, "vip": scalar.Bool(true), "note": scalar.String("a\x1eb\x00c"),
 		},
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // recorder is a testing.TB that keeps what the suite reports.
@@ -42,7 +42,7 @@ func TestExpectCustomerNamesTheFields(t *testing.T) {
 	got := want
 	got.Name = "Ada King"
 	got.Phones = []store.Phone{{Original: "+44 20 7946 0018", Type: store.Home}}
-	got.CustomAttributes = map[string]transactions.Scalar{"tier": transactions.String("Gold"), "color": transactions.String("red")}
+	got.CustomAttributes = map[string]scalar.Scalar{"tier": scalar.String("Gold"), "color": scalar.String("red")}
 	got.Transactions = got.Transactions[:1]
 	r := &recorder{}
 	expectCustomer(r, "Customer", got, want)

@@ -32,6 +32,8 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
@@ -52,7 +54,7 @@ const FixtureRegion = "US"
 // normalises them with the normaliser it is given).
 func FixtureCustomers() ([]store.Customer, error) {
 	var out []store.Customer
-	for r, err := range store.ReadSeed(strings.NewReader(Fixture), "fixture.jsonl") {
+	for r, err := range seedfile.Read(strings.NewReader(Fixture), "fixture.jsonl") {
 		if err != nil {
 			return nil, err
 		}
@@ -127,14 +129,14 @@ func loading(fn func(t *testing.T, st store.Store, l store.Loader)) func(t *test
 
 // norm is FixtureRegion's normaliser: the suite's queries and the stores under test use it.
 var norm = func() *store.Normalizer {
-	n, err := store.NewNormalizer(FixtureRegion)
+	n, err := phone.NewNormalizer(FixtureRegion)
 	if err != nil {
 		panic(err)
 	}
 	return n
 }()
 
-func phone(s string) string {
+func e164(s string) string {
 	p, ok := norm.Phone(s)
 	if !ok {
 		panic("bad test phone " + s)
@@ -145,7 +147,7 @@ func phone(s string) string {
 // load loads jsonl (named fixture.jsonl) and fails the test on any error.
 func load(t *testing.T, l store.Loader, jsonl string, opts store.LoadOptions) store.LoadStats {
 	t.Helper()
-	stats, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(jsonl), "fixture.jsonl"), opts)
+	stats, err := l.Load(context.Background(), seedfile.Read(strings.NewReader(jsonl), "fixture.jsonl"), opts)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -163,7 +165,7 @@ func ids(cs []store.Customer) string {
 // names maps the external ids the tests use to the customers' names, for failure messages.
 var names = func() map[string]string {
 	m := map[string]string{}
-	for r, err := range store.ReadSeed(strings.NewReader(Fixture), "fixture.jsonl") {
+	for r, err := range seedfile.Read(strings.NewReader(Fixture), "fixture.jsonl") {
 		if err == nil {
 			m[r.Customer.ExternalID] = r.Customer.Name
 		}
@@ -303,17 +305,17 @@ func expectCustomer(t testing.TB, what string, got, want store.Customer) {
 
 func testLink(t *testing.T, b store.Store) {
 	ctx := context.Background()
-	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 25})
+	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{e164("+14155550123")}, Limit: 25})
 	expect(t, "email and phone", cs, err, "C-1001 C-0999 C-1004")
 	cs, err = b.Link(ctx, store.Link{Emails: []string{store.NormalizeEmail("  CHARLES@example.COM")}, Limit: 25})
 	expect(t, "email only, normalised", cs, err, "C-1003")
-	cs, err = b.Link(ctx, store.Link{Phones: []string{phone("415-555-0199")}, Limit: 25})
+	cs, err = b.Link(ctx, store.Link{Phones: []string{e164("415-555-0199")}, Limit: 25})
 	expect(t, "phone in another format", cs, err, "C-1002")
-	cs, err = b.Link(ctx, store.Link{Emails: []string{"nobody@example.com"}, Phones: []string{phone("+12125550000")}, Limit: 25})
+	cs, err = b.Link(ctx, store.Link{Emails: []string{"nobody@example.com"}, Phones: []string{e164("+12125550000")}, Limit: 25})
 	expect(t, "no match", cs, err, "")
 	cs, err = b.Link(ctx, store.Link{Limit: 25})
 	expect(t, "empty query", cs, err, "")
-	cs, err = b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 2})
+	cs, err = b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{e164("+14155550123")}, Limit: 2})
 	expect(t, "capped", cs, err, "C-1001 C-0999")
 
 	cs, _ = b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Limit: 25})
@@ -332,7 +334,7 @@ func testSearch(t *testing.T, b store.Store) {
 		want string
 	}{
 		{"email", store.Search{Email: "ada.byron@example.com"}, "C-1002"},
-		{"phone", store.Search{Phone: phone("(415) 555-0123")}, "C-1001 C-1004"},
+		{"phone", store.Search{Phone: e164("(415) 555-0123")}, "C-1001 C-1004"},
 		{"name word prefix", store.Search{NameWords: store.NameWords("ada")}, "C-1001 C-1002 C-1004"},
 		{"name prefixes of two words", store.Search{NameWords: store.NameWords("LOVE ad")}, "C-1001 C-1004"},
 		{"name prefix of a later word", store.Search{NameWords: store.NameWords("babb")}, "C-1003"},
@@ -348,7 +350,7 @@ func testSearch(t *testing.T, b store.Store) {
 		{"unknown attribute", store.Search{Attributes: map[string]string{"color": "blue"}}, ""},
 		{"combined, all match", store.Search{NameWords: []string{"ada"}, Attributes: map[string]string{"tier": "gold"}}, "C-1001"},
 		{"combined, one fails", store.Search{Email: "ada.byron@example.com", NameWords: []string{"lovelace"}}, ""},
-		{"combined with external id", store.Search{ExternalID: "C-1001", Phone: phone("+14155550123")}, "C-1001"},
+		{"combined with external id", store.Search{ExternalID: "C-1001", Phone: e164("+14155550123")}, "C-1001"},
 		{"empty", store.Search{}, ""},
 		{"capped, ordered", store.Search{NameWords: []string{"ada"}, Limit: 2}, "C-1001 C-1002"},
 	}
@@ -416,7 +418,7 @@ func testLoadUpdates(t *testing.T, b store.Store, l store.Loader) {
 	expect(t, "old name gone", cs, err, "")
 	cs, err = b.Search(ctx, store.Search{Attributes: map[string]string{"tier": "silver"}, Limit: 25})
 	expect(t, "old attribute gone", cs, err, "")
-	cs, err = b.Link(ctx, store.Link{Phones: []string{phone("415-555-0199")}, Limit: 25})
+	cs, err = b.Link(ctx, store.Link{Phones: []string{e164("415-555-0199")}, Limit: 25})
 	expect(t, "old phone gone", cs, err, "")
 	cs, err = b.Search(ctx, store.Search{Email: "augusta@example.com", NameWords: []string{"aug"}, Identifiers: map[string]string{"orderNumber": "2001"}, Limit: 25})
 	expect(t, "new values", cs, err, "C-1002")
@@ -427,7 +429,7 @@ func testLoadAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
 {"externalCustomerId":"C-1001","name":"Changed"}
 {"externalCustomerId":"C-2002","transactions":[{"type":"CAR"}]}
 `
-	_, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{})
+	_, err := l.Load(context.Background(), seedfile.Read(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{})
 	var re *store.RecordError
 	if !errors.As(err, &re) || re.Line != 3 || re.Field != "transactions[0].type" {
 		t.Fatalf("err = %v, want a RecordError at line 3, field transactions[0].type", err)
@@ -459,7 +461,7 @@ func testLoadDuplicate(t *testing.T, b store.Store, l store.Loader) {
 {"externalCustomerId":"C-2002","name":"Other"}
 {"externalCustomerId":"C-2001","name":"Same Id Again"}
 `
-	_, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(dup), "dup.jsonl"), store.LoadOptions{})
+	_, err := l.Load(context.Background(), seedfile.Read(strings.NewReader(dup), "dup.jsonl"), store.LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "dup.jsonl:3") || !strings.Contains(err.Error(), "dup.jsonl:1") {
 		t.Fatalf("a load naming C-2001 twice: %v; want an error naming dup.jsonl:3 and dup.jsonl:1", err)
 	}
@@ -485,7 +487,7 @@ func testTombstones(t *testing.T, b store.Store, l store.Loader) {
 	}
 	assertGone(t, b, "C-1001")
 	// Every way of finding C-1001 now finds only the others that share it.
-	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 25})
+	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Phones: []string{e164("+14155550123")}, Limit: 25})
 	expect(t, "by its email and phone", cs, err, "C-0999 C-1004")
 	cs, err = b.Search(ctx, store.Search{NameWords: []string{"lovelace"}, Limit: 25})
 	expect(t, "by its name", cs, err, "C-1004")
@@ -538,7 +540,7 @@ func testTombstonesAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
 	bad := `{"externalCustomerId":"C-1001","deleted":true}
 {"externalCustomerId":"C-2002","transactions":[{"type":"CAR"}]}
 `
-	if _, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{}); err == nil {
+	if _, err := l.Load(context.Background(), seedfile.Read(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{}); err == nil {
 		t.Fatal("a load with a bad record succeeded")
 	}
 	assertFixtureIntact(t, b)
@@ -560,7 +562,7 @@ func testReplace(t *testing.T, b store.Store, l store.Loader) {
 	for _, id := range []string{"C-0999", "C-1003", "C-1004"} {
 		assertGone(t, b, id)
 	}
-	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com", "charles@example.com", "grace@example.com", "new@example.com"}, Phones: []string{phone("+14155550123")}, Limit: 25})
+	cs, err := b.Link(ctx, store.Link{Emails: []string{"ada@example.com", "charles@example.com", "grace@example.com", "new@example.com"}, Phones: []string{e164("+14155550123")}, Limit: 25})
 	expect(t, "by every email of the old and new data", cs, err, "C-1001 C-5000")
 	cs, err = b.Search(ctx, store.Search{NameWords: []string{"ada"}, Limit: 25})
 	expect(t, "by name", cs, err, "C-1001 C-1002")
@@ -573,7 +575,7 @@ func testReplace(t *testing.T, b store.Store, l store.Loader) {
 
 func testReplaceAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
 	bad := replacement + `{"externalCustomerId":"C-2002","transactions":[{"type":"CAR"}]}` + "\n"
-	if _, err := l.Load(context.Background(), store.ReadSeed(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{Replace: true}); err == nil {
+	if _, err := l.Load(context.Background(), seedfile.Read(strings.NewReader(bad), "bad.jsonl"), store.LoadOptions{Replace: true}); err == nil {
 		t.Fatal("a replace with a bad record succeeded")
 	}
 	assertFixtureIntact(t, b)
@@ -583,13 +585,13 @@ func testReplaceAllOrNothing(t *testing.T, b store.Store, l store.Loader) {
 // allows writes nothing and says how many; within the limit it goes through.
 func testReplaceOverTheLimit(t *testing.T, b store.Store, l store.Loader) {
 	ctx := context.Background()
-	_, err := l.Load(ctx, store.ReadSeed(strings.NewReader(replacement), "r.jsonl"), store.LoadOptions{Replace: true, MaxDelete: store.DeleteLimit{Count: 2}})
+	_, err := l.Load(ctx, seedfile.Read(strings.NewReader(replacement), "r.jsonl"), store.LoadOptions{Replace: true, MaxDelete: store.DeleteLimit{Count: 2}})
 	var tooMany *store.TooManyDeletesError
 	if !errors.As(err, &tooMany) || tooMany.Would != 3 || tooMany.Stored != 5 || tooMany.Max != 2 {
 		t.Fatalf("a replace removing 3 of 5 with a limit of 2: %v, want a TooManyDeletesError (3 of 5, limit 2)", err)
 	}
 	assertFixtureIntact(t, b)
-	if _, err := l.Load(ctx, store.ReadSeed(strings.NewReader(replacement), "r.jsonl"), store.LoadOptions{Replace: true, MaxDelete: store.DeleteLimit{Percent: 60}}); err != nil {
+	if _, err := l.Load(ctx, seedfile.Read(strings.NewReader(replacement), "r.jsonl"), store.LoadOptions{Replace: true, MaxDelete: store.DeleteLimit{Percent: 60}}); err != nil {
 		t.Fatalf("a replace removing 3 of 5 with a limit of 60%%: %v", err)
 	}
 	assertGone(t, b, "C-1004")
@@ -611,7 +613,7 @@ func testExport(t *testing.T, b store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, w := string(store.SeedJSON(&c)), string(store.SeedJSON(&want)); a != w {
+		if a, w := string(mustEncode(t, &c)), string(mustEncode(t, &want)); a != w {
 			d := diff(c, want)
 			if len(d) == 0 {
 				d = []string{"seed form: got " + a + ", want " + w}
@@ -689,11 +691,11 @@ func testLoadWhileReading(t *testing.T, b store.Store, l store.Loader) {
 		var err error
 		switch v % 3 {
 		case 0:
-			_, err = l.Load(ctx, store.ReadSeed(strings.NewReader(`{"externalCustomerId":"C-7000","deleted":true}`), "t.jsonl"), store.LoadOptions{})
+			_, err = l.Load(ctx, seedfile.Read(strings.NewReader(`{"externalCustomerId":"C-7000","deleted":true}`), "t.jsonl"), store.LoadOptions{})
 		case 1:
-			_, err = l.Load(ctx, store.ReadSeed(strings.NewReader(Fixture+version(v)), "r.jsonl"), store.LoadOptions{Replace: true})
+			_, err = l.Load(ctx, seedfile.Read(strings.NewReader(Fixture+version(v)), "r.jsonl"), store.LoadOptions{Replace: true})
 		default:
-			_, err = l.Load(ctx, store.ReadSeed(strings.NewReader(version(v)), "u.jsonl"), store.LoadOptions{})
+			_, err = l.Load(ctx, seedfile.Read(strings.NewReader(version(v)), "u.jsonl"), store.LoadOptions{})
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -718,4 +720,14 @@ func testCancelled(t *testing.T, b store.Store) {
 	if _, err := b.Customer(ctx, "C-1001", 50); !errors.Is(err, context.Canceled) {
 		t.Errorf("Customer: err = %v, want context.Canceled", err)
 	}
+}
+
+// mustEncode is seedfile.Encode, failing the test on an error.
+func mustEncode(t testing.TB, c *store.Customer) []byte {
+	t.Helper()
+	b, err := seedfile.Encode(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
@@ -111,12 +112,12 @@ func (a account) customer(ordersURL string) (store.Customer, error) {
 	if a.Landline != "" {
 		c.Phones = append(c.Phones, store.Phone{Original: a.Landline, Type: store.Home})
 	}
-	c.CustomAttributes = map[string]transactions.Scalar{}
+	c.CustomAttributes = map[string]scalar.Scalar{}
 	if a.Loyalty != "" {
-		c.CustomAttributes["tier"] = transactions.String(a.Loyalty)
+		c.CustomAttributes["tier"] = scalar.String(a.Loyalty)
 	}
 	if a.MemberSince != "" {
-		c.CustomAttributes["memberSince"] = transactions.String(a.MemberSince)
+		c.CustomAttributes["memberSince"] = scalar.String(a.MemberSince)
 	}
 	for _, p := range a.Purchases {
 		order := transactions.OrderTx{OrderNumber: p.Ref, CreatedAt: p.Placed, OrderStatus: p.State,

@@ -8,6 +8,7 @@ import (
 	"example.com/acme-adaptor/acme"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
@@ -29,7 +30,7 @@ func TestConformance(t *testing.T) {
 
 // The export's own field names arrive where Gladly expects them.
 func TestOpenMapsTheExport(t *testing.T) {
-	norm, err := store.NewNormalizer("US")
+	norm, err := phone.NewNormalizer("US")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestOpenMapsTheExport(t *testing.T) {
 
 // Settings it does not know, and a missing export, are errors that say so.
 func TestOpenRefusesMistakes(t *testing.T) {
-	norm, _ := store.NewNormalizer("US")
+	norm, _ := phone.NewNormalizer("US")
 	for _, tc := range []struct {
 		o    store.OpenOptions
 		want string

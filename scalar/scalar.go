@@ -1,4 +1,7 @@
-package transactions
+// Package scalar is one value of a system of record — a string, a number, a boolean or a time —
+// kept with its kind and rendered as Gladly wants every value: a string. Customers' custom
+// attributes are Scalars, and so is every flat field of a transaction.
+package scalar
 
 import (
 	"encoding/json"
@@ -7,12 +10,12 @@ import (
 	"time"
 )
 
-// ScalarKind is the JSON type a Scalar was loaded as.
-type ScalarKind uint8
+// Kind is the JSON type a Scalar was loaded as.
+type Kind uint8
 
 // The kinds of Scalar.
 const (
-	KindString ScalarKind = iota + 1
+	KindString Kind = iota + 1
 	KindNumber
 	KindBool
 	KindTime
@@ -23,7 +26,7 @@ const (
 // one rule set (docs/protocol.md, The answer): numbers without exponent or trailing zeros, booleans as true/false,
 // times as RFC 3339 UTC. The zero Scalar is absent.
 type Scalar struct {
-	kind ScalarKind
+	kind Kind
 	text string
 }
 
@@ -51,10 +54,10 @@ func Number(literal string) (Scalar, error) {
 }
 
 // Restore rebuilds a Scalar from the Kind and String a backend stored.
-func Restore(kind ScalarKind, text string) Scalar { return Scalar{kind, text} }
+func Restore(kind Kind, text string) Scalar { return Scalar{kind, text} }
 
 // Kind reports the kind the value was loaded as; 0 for the zero Scalar.
-func (s Scalar) Kind() ScalarKind { return s.kind }
+func (s Scalar) Kind() Kind { return s.kind }
 
 // String returns the wire text.
 func (s Scalar) String() string { return s.text }
@@ -66,9 +69,9 @@ func (s Scalar) IsZero() bool { return s.text == "" }
 // MarshalJSON writes the wire form: always a JSON string.
 func (s Scalar) MarshalJSON() ([]byte, error) { return json.Marshal(s.text) }
 
-// ParseScalar converts a value decoded by encoding/json with UseNumber into a Scalar. nil gives
+// Parse converts a value decoded by encoding/json with UseNumber into a Scalar. nil gives
 // the zero Scalar; objects and arrays are errors.
-func ParseScalar(v any) (Scalar, error) {
+func Parse(v any) (Scalar, error) {
 	switch x := v.(type) {
 	case nil:
 		return Scalar{}, nil
@@ -81,7 +84,7 @@ func ParseScalar(v any) (Scalar, error) {
 	case float64: // decoded without UseNumber
 		return Number(json.Number(fmt.Sprint(x)).String())
 	default:
-		return Scalar{}, fmt.Errorf("want a string, number or boolean, got %s", jsonType(v))
+		return Scalar{}, fmt.Errorf("want a string, number or boolean, got %s", TypeName(v))
 	}
 }
 
@@ -165,8 +168,9 @@ func allDigits(s string) bool {
 	return true
 }
 
-// jsonType names the JSON type of a decoded value, for error messages.
-func jsonType(v any) string {
+// TypeName names the JSON type of a value decoded by encoding/json, for error messages: "an
+// object", "an array", "null", or its Go type.
+func TypeName(v any) string {
 	switch v.(type) {
 	case map[string]any:
 		return "an object"

@@ -1,16 +1,18 @@
-package store
+package phone
 
 import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 )
 
 // regions are default regions the phone tests run under: the fast path must not depend on it.
 var regions = []string{"US", "CA", "GB", "DE", "IT", "JP"}
 
 // agree fails t when Phone and the library give different answers for s under region.
-func agree(t testing.TB, n *Normalizer, s string) {
+func agree(t testing.TB, n *store.Normalizer, s string) {
 	t.Helper()
 	got, gotOK := n.Phone(s)
 	want, wantOK := libraryPhone(strings.TrimSpace(s), n.Region())
@@ -19,8 +21,8 @@ func agree(t testing.TB, n *Normalizer, s string) {
 	}
 }
 
-func normalizers(t testing.TB) []*Normalizer {
-	var ns []*Normalizer
+func normalizers(t testing.TB) []*store.Normalizer {
+	var ns []*store.Normalizer
 	for _, r := range regions {
 		n, err := NewNormalizer(r)
 		if err != nil {

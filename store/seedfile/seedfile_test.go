@@ -1,4 +1,4 @@
-package store_test
+package seedfile_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 func collect(t *testing.T, r store.Records) ([]store.Customer, []error) {
@@ -29,7 +30,7 @@ func TestParseCustomer(t *testing.T) {
 	in := `[{"externalCustomerId": 1001, "name": "Ada", "emails": [" ada@example.com ", {"original": "a@example.org"}],
 	  "phones": ["415-555-0123", {"original": "+44 20 7946 0018", "type": "mobile"}],
 	  "customAttributes": {"points": 1.50e3, "vip": true, "empty": "", "none": null}}]`
-	cs, errs := collect(t, store.ReadSeed(strings.NewReader(in), "a.json"))
+	cs, errs := collect(t, seedfile.Read(strings.NewReader(in), "a.json"))
 	if len(errs) > 0 || len(cs) != 1 {
 		t.Fatalf("%v %v", cs, errs)
 	}
@@ -61,7 +62,7 @@ func TestSeedErrorsNameTheRecord(t *testing.T) {
 		{"unclosed array", "a.json", `[{"externalCustomerId":"1"}`, "not closed"},
 	}
 	for _, tc := range cases {
-		_, errs := collect(t, store.ReadSeed(strings.NewReader(tc.in), tc.file))
+		_, errs := collect(t, seedfile.Read(strings.NewReader(tc.in), tc.file))
 		var re *store.RecordError
 		if len(errs) == 0 || !errors.As(errs[0], &re) || !strings.Contains(errs[0].Error(), tc.want) {
 			t.Errorf("%s: errors %v, want one containing %q", tc.name, errs, tc.want)
@@ -74,8 +75,8 @@ func TestPrefetch(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		in.WriteString(`{"externalCustomerId":"C-` + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + `"}` + "\n")
 	}
-	direct, _ := collect(t, store.ReadSeed(strings.NewReader(in.String()), "p.jsonl"))
-	ahead, _ := collect(t, store.Prefetch(store.ReadSeed(strings.NewReader(in.String()), "p.jsonl"), 8))
+	direct, _ := collect(t, seedfile.Read(strings.NewReader(in.String()), "p.jsonl"))
+	ahead, _ := collect(t, seedfile.Prefetch(seedfile.Read(strings.NewReader(in.String()), "p.jsonl"), 8))
 	if len(ahead) != len(direct) {
 		t.Fatalf("prefetch yielded %d, direct %d", len(ahead), len(direct))
 	}
@@ -86,7 +87,7 @@ func TestPrefetch(t *testing.T) {
 	}
 	// Stopping early must not hang the reader.
 	n := 0
-	for range store.Prefetch(store.ReadSeed(strings.NewReader(in.String()), "p.jsonl"), 2) {
+	for range seedfile.Prefetch(seedfile.Read(strings.NewReader(in.String()), "p.jsonl"), 2) {
 		if n++; n == 3 {
 			break
 		}
@@ -103,7 +104,7 @@ func TestTombstones(t *testing.T) {
 `
 	var got []store.Record
 	var errs []string
-	for r, err := range store.ReadSeed(strings.NewReader(in), "t.jsonl") {
+	for r, err := range seedfile.Read(strings.NewReader(in), "t.jsonl") {
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
@@ -124,20 +125,23 @@ func TestTombstones(t *testing.T) {
 	}
 }
 
-// SeedJSON writes what ParseCustomer reads back to the same customer.
-func TestSeedJSONRoundTrip(t *testing.T) {
+// Encode writes what ParseCustomer reads back to the same customer.
+func TestEncodeRoundTrip(t *testing.T) {
 	in := `{"externalCustomerId":"C-1","name":"Ada \u003cA\u003e","address":"1 Way","emails":["a@example.com"],"phones":[{"original":"+1 415 555 0123","type":"MOBILE"},"020 7946 0018"],"customAttributes":{"points":1.5e3,"vip":true,"tier":"gold"},"transactions":[{"type":"ORDER","orderNumber":1001,"createdAt":"2026-10-01T12:00:00Z","products":[{"id":1,"name":"Socks"}]}]}`
-	first, errs := collect(t, store.ReadSeed(strings.NewReader(in), "a.jsonl"))
+	first, errs := collect(t, seedfile.Read(strings.NewReader(in), "a.jsonl"))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	out := store.SeedJSON(&first[0])
-	second, errs := collect(t, store.ReadSeed(strings.NewReader(string(out)), "b.jsonl"))
+	out, err := seedfile.Encode(&first[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, errs := collect(t, seedfile.Read(strings.NewReader(string(out)), "b.jsonl"))
 	if len(errs) > 0 {
 		t.Fatalf("%v in %s", errs, out)
 	}
 	if store.Fingerprint(&first[0]) != store.Fingerprint(&second[0]) {
-		t.Errorf("round trip changed the customer:\n%s\nreads back as\n%s", out, store.SeedJSON(&second[0]))
+		t.Errorf("round trip changed the customer:\n%s\nreads back as\n%s", out, mustEncode(t, &second[0]))
 	}
 }
 
@@ -171,7 +175,7 @@ func TestParsedInOrder(t *testing.T) {
 	array.WriteString("]")
 	for _, f := range []struct{ name, in string }{{"p.jsonl", lines.String()}, {"p.json", array.String()}} {
 		i := 0
-		for rec, err := range store.ReadSeed(strings.NewReader(f.in), f.name) {
+		for rec, err := range seedfile.Read(strings.NewReader(f.in), f.name) {
 			if bad[i] != (err != nil) {
 				t.Fatalf("%s: record %d: err = %v", f.name, i, err)
 			}
@@ -195,7 +199,7 @@ func TestParsedInOrder(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 20 {
 		k := 0
-		for range store.ReadSeed(strings.NewReader(lines.String()), "p.jsonl") {
+		for range seedfile.Read(strings.NewReader(lines.String()), "p.jsonl") {
 			if k++; k == 70 {
 				break
 			}
@@ -222,7 +226,7 @@ func TestSeedEndLine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, errs := collect(t, store.ReadSeed(strings.NewReader(tc.in), "s.jsonl"))
+			_, errs := collect(t, seedfile.Read(strings.NewReader(tc.in), "s.jsonl"))
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Errorf("errors %v", errs)
@@ -232,7 +236,7 @@ func TestSeedEndLine(t *testing.T) {
 		})
 	}
 	// In a .json array an end record is no customer: it has no externalCustomerId.
-	if _, errs := collect(t, store.ReadSeed(strings.NewReader(`[{"end": true, "records": 0}]`), "a.json")); len(errs) == 0 {
+	if _, errs := collect(t, seedfile.Read(strings.NewReader(`[{"end": true, "records": 0}]`), "a.json")); len(errs) == 0 {
 		t.Error("an end record inside a JSON array was accepted")
 	}
 }
@@ -263,7 +267,7 @@ func TestSeedRecordBounds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, errs := collect(t, store.ReadSeed(strings.NewReader(tc.record), "b.jsonl"))
+			_, errs := collect(t, seedfile.Read(strings.NewReader(tc.record), "b.jsonl"))
 			switch {
 			case tc.want == "" && len(errs) > 0:
 				t.Errorf("errors %v", errs)
@@ -273,8 +277,18 @@ func TestSeedRecordBounds(t *testing.T) {
 		})
 	}
 	// Limits of one's own.
-	small := store.SeedLimits{MaxRecordBytes: 100, MaxTextChars: 3, MaxAttributes: 1, MaxAttributeChars: 2}
+	small := seedfile.Limits{MaxRecordBytes: 100, MaxTextChars: 3, MaxAttributes: 1, MaxAttributeChars: 2}
 	if _, errs := collect(t, small.Read(strings.NewReader(`{"externalCustomerId":"C-1","name":"Adam"}`), "s.jsonl")); len(errs) == 0 || !strings.Contains(errs[0].Error(), "name: 4 characters, more than 3") {
 		t.Errorf("own limits: %v", errs)
 	}
+}
+
+// mustEncode is seedfile.Encode, failing the test on an error.
+func mustEncode(t testing.TB, c *store.Customer) []byte {
+	t.Helper()
+	b, err := seedfile.Encode(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

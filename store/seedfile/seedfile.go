@@ -1,4 +1,8 @@
-package store
+// Package seedfile reads and writes seed files (docs/data.md): customers, one per line (.jsonl)
+// or in a JSON array (.json), with tombstones and an optional end line; each record parsed on
+// every core, checked against Limits, and named by file and line when it is bad. Encode writes
+// a customer back as a record, for export.
+package seedfile
 
 import (
 	"bufio"
@@ -16,74 +20,30 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
+	"github.com/lookup-adaptor/lookup-adaptor/scalar"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
-
-// Record is one entry of a seed: a customer to upsert or, when Deleted, a tombstone naming the
-// customer to remove (only Customer.ExternalID is set).
-type Record struct {
-	Customer Customer
-	Deleted  bool
-	// Place is where the record stands ("demo.json: record 3", "big.jsonl:17"), for errors.
-	Place string
-}
-
-// Records yields seed records in order, or errors naming the record at fault; a consumer may
-// stop early.
-type Records = iter.Seq2[Record, error]
-
-// RecordError is a bad seed record: its file, its place (Line in a .jsonl file, Index in a .json
-// array) and the field at fault.
-type RecordError struct {
-	File  string
-	Line  int // 1-based; 0 when the file is a JSON array
-	Index int // 0-based position in the JSON array
-	Field string
-	Msg   string
-}
-
-func (e *RecordError) Error() string {
-	place := placeText(e.File, e.Line, e.Index)
-	if e.Field != "" {
-		return place + ": " + e.Field + ": " + e.Msg
-	}
-	return place + ": " + e.Msg
-}
-
-// placeText names a record: file:line in a .jsonl file, its index in a .json array.
-func placeText(file string, line, index int) string {
-	if line > 0 {
-		return fmt.Sprintf("%s:%d", file, line)
-	}
-	return fmt.Sprintf("%s: record %d", file, index)
-}
-
-// DuplicateError is the error for a record whose ExternalID an earlier record of the same load
-// (at first) already named.
-func DuplicateError(r Record, first string) error {
-	return fmt.Errorf("%s: externalCustomerId %q appears again (first at %s); a load names each customer once",
-		r.Place, r.Customer.ExternalID, first)
-}
 
 // maxLine bounds one line of a .jsonl file, so a file without newlines cannot exhaust memory.
 const maxLine = 16 << 20
 
-// SeedLimits bound each record of a seed (docs/data.md): a record past them is refused, naming
+// Limits bound each record of a seed (docs/data.md): a record past them is refused, naming
 // its file, line and field. A NUL character is refused anywhere, whatever the limits.
-type SeedLimits struct {
+type Limits struct {
 	MaxRecordBytes    int // one record as written
 	MaxTextChars      int // a name or an address, in characters
 	MaxAttributes     int // custom attributes of one customer
 	MaxAttributeChars int // one custom attribute's value, in characters
 }
 
-// DefaultSeedLimits are the limits ReadSeed applies: generous for any real customer, and small
+// DefaultLimits are the limits Read applies: generous for any real customer, and small
 // enough that one record cannot make a lookup answer megabytes.
-func DefaultSeedLimits() SeedLimits {
-	return SeedLimits{MaxRecordBytes: 1 << 20, MaxTextChars: 1000, MaxAttributes: 100, MaxAttributeChars: 4000}
+func DefaultLimits() Limits {
+	return Limits{MaxRecordBytes: 1 << 20, MaxTextChars: 1000, MaxAttributes: 100, MaxAttributeChars: 4000}
 }
 
-// ReadSeed streams the customers of a seed file (docs/data.md) from r with DefaultSeedLimits.
+// Read streams the customers of a seed file (docs/data.md) from r with DefaultLimits.
 // name decides the format — ".jsonl" is one customer per line, anything else a JSON array —
 // and names the file in errors. Records are parsed on every core and yielded in file order;
 // memory stays flat however large the file, with a few batches of records per core in flight.
@@ -91,12 +51,12 @@ func DefaultSeedLimits() SeedLimits {
 // A .jsonl file may end with {"end": true, "records": N}: then N must be the number of records
 // before it, or the read ends with an error — the way a producer proves its output was not cut
 // off.
-func ReadSeed(r io.Reader, name string) Records {
-	return DefaultSeedLimits().Read(r, name)
+func Read(r io.Reader, name string) store.Records {
+	return DefaultLimits().Read(r, name)
 }
 
-// Read is ReadSeed with the limits l.
-func (l SeedLimits) Read(r io.Reader, name string) Records {
+// Read is the package's Read with the limits l.
+func (l Limits) Read(r io.Reader, name string) store.Records {
 	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
 		return l.parseAll(name, readLines(r, name, l.MaxRecordBytes))
 	}
@@ -106,7 +66,7 @@ func (l SeedLimits) Read(r io.Reader, name string) Records {
 // Problems lists what makes c break l, as a seed record would be refused for it ("name:
 // 1,204 characters, more than 1000"); nil when it is within them. export warns with it about
 // records stored before the limits.
-func (l SeedLimits) Problems(c *Customer) []string {
+func (l Limits) Problems(c *store.Customer) []string {
 	var out []string
 	text := func(field, s string, limit int) {
 		if n := utf8.RuneCountInString(s); n > limit {
@@ -147,7 +107,7 @@ func readLines(r io.Reader, name string, maxRecord int) iter.Seq[rawRecord] {
 				continue
 			}
 			if len(raw) > maxRecord {
-				yield(rawRecord{err: &RecordError{File: name, Line: line, Msg: fmt.Sprintf("a record of %d bytes, more than %d", len(raw), maxRecord)}})
+				yield(rawRecord{err: &store.RecordError{File: name, Line: line, Msg: fmt.Sprintf("a record of %d bytes, more than %d", len(raw), maxRecord)}})
 				return
 			}
 			if !yield(rawRecord{raw: bytes.Clone(raw), line: line, index: line - 1}) {
@@ -155,7 +115,7 @@ func readLines(r io.Reader, name string, maxRecord int) iter.Seq[rawRecord] {
 			}
 		}
 		if err := sc.Err(); err != nil {
-			yield(rawRecord{err: &RecordError{File: name, Line: line + 1, Msg: readError(err)}})
+			yield(rawRecord{err: &store.RecordError{File: name, Line: line + 1, Msg: readError(err)}})
 		}
 	}
 }
@@ -164,17 +124,17 @@ func readArray(r io.Reader, name string, maxRecord int) iter.Seq[rawRecord] {
 	return func(yield func(rawRecord) bool) {
 		dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-			yield(rawRecord{err: &RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"}})
+			yield(rawRecord{err: &store.RecordError{File: name, Msg: "a .json seed file must hold a JSON array of customers (use .jsonl for one per line)"}})
 			return
 		}
 		for i := 0; dec.More(); i++ {
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
-				yield(rawRecord{err: &RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()}})
+				yield(rawRecord{err: &store.RecordError{File: name, Index: i, Msg: "not valid JSON: " + err.Error()}})
 				return
 			}
 			if len(raw) > maxRecord {
-				yield(rawRecord{err: &RecordError{File: name, Index: i, Msg: fmt.Sprintf("a record of %d bytes, more than %d", len(raw), maxRecord)}})
+				yield(rawRecord{err: &store.RecordError{File: name, Index: i, Msg: fmt.Sprintf("a record of %d bytes, more than %d", len(raw), maxRecord)}})
 				return
 			}
 			if !yield(rawRecord{raw: raw, index: i}) {
@@ -182,16 +142,16 @@ func readArray(r io.Reader, name string, maxRecord int) iter.Seq[rawRecord] {
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			yield(rawRecord{err: &RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()}})
+			yield(rawRecord{err: &store.RecordError{File: name, Msg: "the JSON array is not closed: " + err.Error()}})
 		}
 	}
 }
 
 // parseAll parses what read yields on every core — decoding and validating a record costs far
 // more than reading it — and yields the records in the order read, checking an end line.
-func (l SeedLimits) parseAll(name string, read iter.Seq[rawRecord]) Records {
+func (l Limits) parseAll(name string, read iter.Seq[rawRecord]) store.Records {
 	type parsed struct {
-		r   Record
+		r   store.Record
 		end int // N of an end line; -1 for a record
 		err error
 	}
@@ -203,10 +163,10 @@ func (l SeedLimits) parseAll(name string, read iter.Seq[rawRecord]) Records {
 		if err != nil {
 			err = placed(err, name, in.line, in.index)
 		}
-		r.Place = placeText(name, in.line, in.index)
+		r.Place = store.Place(name, in.line, in.index)
 		return parsed{r, end, err}
 	})
-	return func(yield func(Record, error) bool) {
+	return func(yield func(store.Record, error) bool) {
 		read, endAt := 0, ""
 		for p := range all {
 			switch {
@@ -228,18 +188,18 @@ func (l SeedLimits) parseAll(name string, read iter.Seq[rawRecord]) Records {
 
 // parseRecord decodes and checks one record; a line {"end": true, "records": N} (lines only)
 // returns N as end, and -1 for any other record.
-func (l SeedLimits) parseRecord(raw []byte, lines bool) (r Record, end int, err error) {
+func (l Limits) parseRecord(raw []byte, lines bool) (r store.Record, end int, err error) {
 	if hasNUL(raw) {
-		return Record{}, -1, &RecordError{Msg: "a NUL character (\\u0000); seed data may not hold one"}
+		return store.Record{}, -1, &store.RecordError{Msg: "a NUL character (\\u0000); seed data may not hold one"}
 	}
 	v, err := jsonvalue.Decode(raw)
 	if err != nil {
-		return Record{}, -1, &RecordError{Msg: "not a valid JSON object on one line"}
+		return store.Record{}, -1, &store.RecordError{Msg: "not a valid JSON object on one line"}
 	}
 	if obj, ok := v.(map[string]any); ok && lines {
 		if _, isEnd := obj["end"]; isEnd {
 			end, err := endLine(obj)
-			return Record{}, end, err
+			return store.Record{}, end, err
 		}
 	}
 	r, err = ParseRecord(v)
@@ -258,7 +218,7 @@ func endLine(obj map[string]any) (int, error) {
 	n, ok := obj["records"].(json.Number)
 	count, err := n.Int64()
 	if len(obj) != 2 || obj["end"] != true || !ok || err != nil || count < 0 {
-		return -1, &RecordError{Field: "end", Msg: want}
+		return -1, &store.RecordError{Field: "end", Msg: want}
 	}
 	return int(count), nil
 }
@@ -283,26 +243,26 @@ func hasNUL(raw []byte) bool {
 // ParseRecord converts one seed record, decoded by encoding/json with UseNumber: a customer
 // (see ParseCustomer) or a tombstone, {"externalCustomerId": …, "deleted": true} with no other
 // field. Errors are *RecordError naming the field.
-func ParseRecord(v any) (Record, error) {
+func ParseRecord(v any) (store.Record, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Record{}, &RecordError{Msg: "a customer must be a JSON object"}
+		return store.Record{}, &store.RecordError{Msg: "a customer must be a JSON object"}
 	}
 	deleted, present := obj["deleted"]
 	if !present {
 		c, err := ParseCustomer(obj)
-		return Record{Customer: c}, err
+		return store.Record{Customer: c}, err
 	}
 	if deleted != true {
-		return Record{}, fieldError("deleted", "want true (a tombstone), or leave it out")
+		return store.Record{}, fieldError("deleted", "want true (a tombstone), or leave it out")
 	}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if k != "deleted" && k != "externalCustomerId" {
-			return Record{}, fieldError(k, "a tombstone holds only externalCustomerId and deleted")
+			return store.Record{}, fieldError(k, "a tombstone holds only externalCustomerId and deleted")
 		}
 	}
 	id, err := externalID(obj)
-	return Record{Customer: Customer{ExternalID: id}, Deleted: true}, err
+	return store.Record{Customer: store.Customer{ExternalID: id}, Deleted: true}, err
 }
 
 func readError(err error) string {
@@ -314,9 +274,9 @@ func readError(err error) string {
 
 // placed adds the file and place to a record error.
 func placed(err error, file string, line, index int) error {
-	var re *RecordError
+	var re *store.RecordError
 	if !errors.As(err, &re) {
-		re = &RecordError{Msg: err.Error()}
+		re = &store.RecordError{Msg: err.Error()}
 	}
 	re.File, re.Line, re.Index = file, line, index
 	return re
@@ -324,12 +284,12 @@ func placed(err error, file string, line, index int) error {
 
 // Prefetch reads records ahead in a goroutine, up to n at a time, so that parsing a seed file
 // runs in parallel with writing it. Stopping early stops the reader.
-func Prefetch(records Records, n int) Records {
+func Prefetch(records store.Records, n int) store.Records {
 	type item struct {
-		r   Record
+		r   store.Record
 		err error
 	}
-	return func(yield func(Record, error) bool) {
+	return func(yield func(store.Record, error) bool) {
 		ch := make(chan item, n)
 		stop := make(chan struct{})
 		defer close(stop)
@@ -358,17 +318,17 @@ var seedFields = []string{"externalCustomerId", "name", "address", "emails", "ph
 // Customer. Scalars may be any JSON scalar; emails and phones may be strings or objects
 // ({"original": …, "type": …}); a phone without a type is OTHER. Errors are *RecordError naming
 // the field.
-func ParseCustomer(v any) (Customer, error) {
+func ParseCustomer(v any) (store.Customer, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Customer{}, &RecordError{Msg: "a customer must be a JSON object"}
+		return store.Customer{}, &store.RecordError{Msg: "a customer must be a JSON object"}
 	}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(seedFields, k) {
-			return Customer{}, fieldError(k, "unknown field; want one of "+strings.Join(seedFields, ", "))
+			return store.Customer{}, fieldError(k, "unknown field; want one of "+strings.Join(seedFields, ", "))
 		}
 	}
-	var c Customer
+	var c store.Customer
 	var err error
 	if c.ExternalID, err = externalID(obj); err != nil {
 		return c, err
@@ -405,7 +365,7 @@ func externalID(obj map[string]any) (string, error) {
 }
 
 func scalarText(obj map[string]any, key string) (string, error) {
-	s, err := transactions.ParseScalar(obj[key])
+	s, err := scalar.Parse(obj[key])
 	if err != nil {
 		return "", fieldError(key, err.Error())
 	}
@@ -434,15 +394,15 @@ func parseEmails(v any) ([]string, error) {
 	return out, nil
 }
 
-func parsePhones(v any) ([]Phone, error) {
+func parsePhones(v any) ([]store.Phone, error) {
 	items, err := list(v, "phones")
 	if err != nil {
 		return nil, err
 	}
-	var out []Phone
+	var out []store.Phone
 	for i, item := range items {
 		field := fmt.Sprintf("phones[%d]", i)
-		p := Phone{Type: Other}
+		p := store.Phone{Type: store.Other}
 		switch x := item.(type) {
 		case string:
 			p.Original = x
@@ -454,8 +414,8 @@ func parsePhones(v any) ([]Phone, error) {
 			p.Original = s
 			if t, present := x["type"]; present {
 				name, _ := t.(string)
-				p.Type = PhoneType(strings.ToUpper(name))
-				if !slices.Contains([]string{string(Mobile), string(Home), string(Office), string(Other)}, string(p.Type)) {
+				p.Type = store.PhoneType(strings.ToUpper(name))
+				if !slices.Contains([]string{string(store.Mobile), string(store.Home), string(store.Office), string(store.Other)}, string(p.Type)) {
 					return nil, fieldError(field+".type", "want MOBILE, HOME, OFFICE or OTHER")
 				}
 			}
@@ -469,7 +429,7 @@ func parsePhones(v any) ([]Phone, error) {
 	return out, nil
 }
 
-func parseAttributes(v any) (map[string]transactions.Scalar, error) {
+func parseAttributes(v any) (map[string]scalar.Scalar, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -477,9 +437,9 @@ func parseAttributes(v any) (map[string]transactions.Scalar, error) {
 	if !ok {
 		return nil, fieldError("customAttributes", "want an object of flat values")
 	}
-	out := make(map[string]transactions.Scalar, len(obj))
+	out := make(map[string]scalar.Scalar, len(obj))
 	for k, val := range obj {
-		s, err := transactions.ParseScalar(val)
+		s, err := scalar.Parse(val)
 		if err != nil {
 			return nil, fieldError("customAttributes."+k, err.Error()+"; custom attributes are flat")
 		}
@@ -521,7 +481,7 @@ func list(v any, field string) ([]any, error) {
 	return items, nil
 }
 
-func fieldError(field, msg string) error { return &RecordError{Field: field, Msg: msg} }
+func fieldError(field, msg string) error { return &store.RecordError{Field: field, Msg: msg} }
 
 func dotted(field string) string {
 	if field == "" {
