@@ -30,7 +30,8 @@ type Catalog struct {
 	Actions []Action `yaml:"actions"`
 }
 
-// Action is one button: where it shows, when, the form it opens and what runs on submit.
+// Action is one entry of the catalog: where its button shows, when, the form it opens and what
+// runs on submit. An answer links it as a transactions.Action.
 type Action struct {
 	ID     string              `yaml:"id"`
 	Name   string              `yaml:"name"`

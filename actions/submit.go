@@ -96,15 +96,21 @@ type Handler interface {
 	Run(ctx context.Context, s Submission) (Outcome, error)
 }
 
-// Builtins are the handlers that need no other service, by the name run.builtin gives them.
-var Builtins = map[string]Handler{
+// builtins are the handlers that need no other service, by the name run.builtin gives them.
+var builtins = map[string]Handler{
 	"acknowledge": acknowledge{},
 }
 
-// BuiltinNames are Builtins' names, sorted.
+// Builtin returns the built-in handler of that name (run.builtin), and false when there is none.
+func Builtin(name string) (Handler, bool) {
+	h, ok := builtins[name]
+	return h, ok
+}
+
+// BuiltinNames are the built-in handlers' names, sorted.
 func BuiltinNames() []string {
-	names := make([]string, 0, len(Builtins))
-	for n := range Builtins {
+	names := make([]string, 0, len(builtins))
+	for n := range builtins {
 		names = append(names, n)
 	}
 	slices.Sort(names)

@@ -130,7 +130,11 @@ func (c *Catalog) Handlers(secret []byte, client *http.Client) (map[string]Handl
 			}
 			out[a.ID] = &Webhook{URL: a.Run.Webhook, Secret: secret, Client: client}
 		default:
-			out[a.ID] = Builtins[a.Run.Builtin]
+			h, ok := Builtin(a.Run.Builtin)
+			if !ok {
+				return nil, fmt.Errorf("action %s: run.builtin %q is not a built-in handler; want one of %s", a.ID, a.Run.Builtin, strings.Join(BuiltinNames(), ", "))
+			}
+			out[a.ID] = h
 		}
 	}
 	return out, nil

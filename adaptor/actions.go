@@ -40,12 +40,6 @@ type Actions struct {
 // DefaultActionTimeout is actions.timeout's default: Gladly wants answers in under 5 s.
 const DefaultActionTimeout = 4 * time.Second
 
-// actionLink is an action as a DETAILED answer declares it.
-type actionLink struct {
-	Name    string `json:"name"`
-	FormURL string `json:"formUrl"`
-}
-
 // txIDField names the field that identifies a transaction an action can target.
 var txIDField = map[string]string{actions.TargetOrder: "orderNumber", actions.TargetSubscription: "subscriptionId"}
 
@@ -90,12 +84,12 @@ func txFields(tx transactions.Transaction) (fields map[string]string, id string,
 }
 
 // profileActions are the actions a DETAILED answer lists on the customer.
-func (s *Server) profileActions(c *store.Customer) []actionLink {
-	var out []actionLink
+func (s *Server) profileActions(c *store.Customer) []transactions.Action {
+	var out []transactions.Action
 	fields := customerFields(c)
 	for _, a := range s.opts.Actions.Catalog.For(actions.TargetCustomer) {
 		if a.Applies(fields) {
-			out = append(out, actionLink{a.Name, s.actionPath(a.ID, c.ExternalID, nil, "form")})
+			out = append(out, transactions.Action{Name: a.Name, FormURL: s.actionPath(a.ID, c.ExternalID, nil, "form")})
 		}
 	}
 	return out
@@ -112,11 +106,11 @@ func (s *Server) txWire(customer string, tx transactions.Transaction) []byte {
 	if !ok {
 		return wire
 	}
-	var links []actionLink
+	var links []transactions.Action
 	ref := &actions.TransactionRef{Type: string(tx.Type()), ID: id}
 	for _, a := range list {
 		if a.Applies(fields) {
-			links = append(links, actionLink{a.Name, s.actionPath(a.ID, customer, ref, "form")})
+			links = append(links, transactions.Action{Name: a.Name, FormURL: s.actionPath(a.ID, customer, ref, "form")})
 		}
 	}
 	if len(links) == 0 {

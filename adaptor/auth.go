@@ -44,13 +44,26 @@ func (s *Server) refuse(reason string, err error) error {
 	return &Error{Kind: KindUnauthorized, Cause: err}
 }
 
+// checkedKey is where checkSignedHeaders leaves what it checked: the auth state it checked
+// against (a reload may swap it meanwhile) and the parsed headers, for verifySignature.
+const checkedKey = "adaptor.checked"
+
+// checked is what checkSignedHeaders found.
+type checked struct {
+	auth    *authState
+	headers signing.Checked
+}
+
 // checkSignedHeaders refuses, before the body is read, a request whose signature headers cannot
 // verify: malformed, incomplete or stale.
 func (s *Server) checkSignedHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := s.auth.Load().verifier.Check(s.signedRequest(c), s.opts.Now()); err != nil {
+		a := s.auth.Load()
+		h, err := a.verifier.Check(s.signedRequest(c), s.opts.Now())
+		if err != nil {
 			return s.refuse(signing.Reason(err), err)
 		}
+		c.Set(checkedKey, checked{a, h})
 		return next(c)
 	}
 }
@@ -58,8 +71,9 @@ func (s *Server) checkSignedHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // verifySignature checks Gladly's signature over the raw body, then whether it was seen before.
 func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		now, a := s.opts.Now(), s.auth.Load()
-		v, err := a.verifier.Verify(s.signedRequest(c), now)
+		ch := c.Get(checkedKey).(checked)
+		now, a := s.opts.Now(), ch.auth
+		v, err := a.verifier.VerifyChecked(s.signedRequest(c), ch.headers)
 		if err != nil {
 			return s.refuse(signing.Reason(err), err)
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
+	"github.com/lookup-adaptor/lookup-adaptor/transactions"
 )
 
 // result is one customer on the wire. Every value is a string; absent values are omitted,
@@ -18,7 +19,7 @@ type result struct {
 	Emails             []wireEmail       `json:"emails,omitempty"`
 	Phones             []wirePhone       `json:"phones,omitempty"`
 	CustomAttributes   map[string]string `json:"customAttributes,omitempty"`
-	Actions            []actionLink      `json:"actions,omitempty"`
+	Actions            []transactions.Action      `json:"actions,omitempty"`
 }
 
 type wireEmail struct {

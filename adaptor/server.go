@@ -81,7 +81,7 @@ const (
 	DefaultPath            = "/lookup"
 	DefaultMaxBodyBytes    = 64 << 10
 	DefaultRequestTimeout  = 5 * time.Second
-	DefaultMaxResults      = store.DefaultLimit
+	DefaultMaxResults      = 25
 	DefaultMaxTransactions = 50
 )
 

@@ -235,10 +235,32 @@ type Verified struct {
 // wraps one of the package's *Error values. Every check of Check is made before the canonical
 // request is built, so a refused request costs work proportional to its own size.
 func (v *Verifier) Verify(r *Request, now time.Time) (Verified, error) {
-	auth, t, err := v.check(r, now)
+	c, err := v.Check(r, now)
 	if err != nil {
 		return Verified{}, err
 	}
+	return v.VerifyChecked(r, c)
+}
+
+// Checked is a request that passed Check: its Gladly-Authorization, parsed, and its time.
+type Checked struct {
+	auth Authorization
+	time time.Time
+}
+
+// Check makes every check of Verify that does not need the body or the keys' HMACs: the
+// headers are present and well formed, the signed ones exist, the query is within bounds and
+// Gladly-Time is fresh. A server calls it before reading a body, so that a request that cannot
+// verify is refused without reading one, and then VerifyChecked with what it returns.
+func (v *Verifier) Check(r *Request, now time.Time) (Checked, error) {
+	auth, t, err := v.check(r, now)
+	return Checked{auth: auth, time: t}, err
+}
+
+// VerifyChecked completes Verify for a request Check passed (with the same Verifier): it
+// compares the signature over r, body included, with what each key gives.
+func (v *Verifier) VerifyChecked(r *Request, c Checked) (Verified, error) {
+	auth, t := c.auth, c.time
 	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
 	tail := canonicalTail(r, auth.SignedHeaders, hashHex(r.Body))
 	forms := []Form{FormCanonical}
@@ -258,15 +280,6 @@ func (v *Verifier) Verify(r *Request, now time.Time) (Verified, error) {
 		tried = "the canonical and the legacy query-string forms"
 	}
 	return Verified{}, fmt.Errorf("%w: tried %s of %s %.64q with %d key(s)", ErrMismatch, tried, r.Method, r.Path, len(v.Keys))
-}
-
-// Check makes every check of Verify that does not need the body or the keys' HMACs: the
-// headers are present and well formed, the signed ones exist, the query is within bounds and
-// Gladly-Time is fresh. A server calls it before reading a body, so that a request that cannot
-// verify is refused without reading one; Verify makes these checks again.
-func (v *Verifier) Check(r *Request, now time.Time) error {
-	_, _, err := v.check(r, now)
-	return err
 }
 
 func (v *Verifier) check(r *Request, now time.Time) (Authorization, time.Time, error) {

@@ -65,7 +65,7 @@ type Customer struct {
 type Link struct {
 	Emails []string // normalised by NormalizeEmail
 	Phones []string // E.164
-	Limit  int      // at most this many customers; see EffectiveLimit
+	Limit  int      // at most this many customers; always at least 1
 }
 
 // Search is the basic-search query: a customer matches only if every non-empty field matches.
@@ -82,18 +82,7 @@ type Search struct {
 	// Attributes maps a custom attribute name to a value, compared case-insensitively with the
 	// attribute's string form.
 	Attributes map[string]string
-	Limit      int // at most this many customers; see EffectiveLimit
-}
-
-// DefaultLimit caps a query whose Limit is not positive.
-const DefaultLimit = 25
-
-// EffectiveLimit is the cap a backend applies for a query's Limit.
-func EffectiveLimit(limit int) int {
-	if limit <= 0 {
-		return DefaultLimit
-	}
-	return limit
+	Limit      int // at most this many customers; always at least 1
 }
 
 // IsEmpty reports whether s has no field to search by; such a search finds nobody.

@@ -24,7 +24,9 @@ type Address struct {
 	Country string `json:"country,omitempty"`
 }
 
-// Action is a button Gladly shows on an ORDER or SUBSCRIPTION; FormURL serves its form.
+// Action is an action as an answer links it — a button Gladly shows on the customer or on an
+// ORDER or SUBSCRIPTION, whose FormURL serves its form. (actions.Action is the catalog entry
+// such a link is made from.)
 type Action struct {
 	Name    string `json:"name"`
 	FormURL string `json:"formUrl"`

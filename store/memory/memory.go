@@ -85,7 +85,7 @@ func (s *Store) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 		}
 		return cmp.Compare(a.e.customer.ExternalID, b.e.customer.ExternalID)
 	})
-	hits = hits[:min(len(hits), store.EffectiveLimit(q.Limit))]
+	hits = hits[:min(len(hits), q.Limit)]
 	out := make([]store.Customer, 0, len(hits))
 	for _, h := range hits {
 		out = append(out, withoutTransactions(h.e.customer))
@@ -106,7 +106,7 @@ func (s *Store) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 		}
 	}
 	slices.SortFunc(found, func(a, b store.Customer) int { return cmp.Compare(a.ExternalID, b.ExternalID) })
-	return found[:min(len(found), store.EffectiveLimit(q.Limit))], nil
+	return found[:min(len(found), q.Limit)], nil
 }
 
 // Customer implements store.Store.

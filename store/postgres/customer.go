@@ -88,7 +88,7 @@ func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) 
 		return nil, fmt.Errorf("postgres: link: %w", err)
 	}
 	kinds := sqlshared.LinkKinds(hits)
-	limit := store.EffectiveLimit(q.Limit)
+	limit := q.Limit
 	if len(kinds) > sqlshared.MaxCandidates {
 		rows, err := db.selectRows(ctx, linkQuery, emails, phones, limit)
 		if err != nil {
@@ -145,7 +145,7 @@ func searchQuery(q store.Search) (string, []any) {
 	if where != "" {
 		where = " WHERE " + where
 	}
-	args = append(append(args, more...), store.EffectiveLimit(q.Limit))
+	args = append(append(args, more...), q.Limit)
 	return rebind("SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id LIMIT ?"), args
 }
 
@@ -185,7 +185,7 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 			if err != nil {
 				return nil, fmt.Errorf("postgres: search: %w", err)
 			}
-			return decodeRows(sqlshared.Ranked(rows, store.EffectiveLimit(q.Limit), row.externalID, nil))
+			return decodeRows(sqlshared.Ranked(rows, q.Limit, row.externalID, nil))
 		}
 	}
 	query, args := searchQuery(q)

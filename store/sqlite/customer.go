@@ -119,7 +119,7 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 		return nil, fmt.Errorf("sqlite: link: %w", err)
 	}
 	kinds := sqlshared.LinkKinds(hits)
-	limit := store.EffectiveLimit(q.Limit)
+	limit := q.Limit
 	if len(kinds) > sqlshared.MaxCandidates {
 		cs, err := db.selectCustomers(ctx, linkQuery(len(q.Emails), len(q.Phones), limit), args...)
 		if err != nil {
@@ -179,7 +179,7 @@ func searchQuery(q store.Search) (string, []any) {
 	}
 	where, more := searchFilters(q, conds)
 	args = append(args, more...)
-	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id" + limitClause(store.EffectiveLimit(q.Limit)), args
+	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id" + limitClause(q.Limit), args
 }
 
 // Search implements store.Store: the first condition's ids, when there are few, are fetched
@@ -204,7 +204,7 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 			if err != nil {
 				return nil, fmt.Errorf("sqlite: search: %w", err)
 			}
-			return decodeRows(sqlshared.Ranked(rows, store.EffectiveLimit(q.Limit), row.externalID, nil))
+			return decodeRows(sqlshared.Ranked(rows, q.Limit, row.externalID, nil))
 		}
 	}
 	query, args := searchQuery(q)

@@ -214,7 +214,7 @@ func TestFirstLoadKeepsTheSchema(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("schema after the first load:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	found, err := db.Search(ctx, store.Search{Email: "g2999@example.com", NameWords: []string{"gen"}})
+	found, err := db.Search(ctx, store.Search{Email: "g2999@example.com", NameWords: []string{"gen"}, Limit: 25})
 	if err != nil || len(found) != 1 || found[0].ExternalID != "G-2999" {
 		t.Fatalf("search after the first load: %v, %v", found, err)
 	}

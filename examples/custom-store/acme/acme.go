@@ -5,7 +5,6 @@
 package acme
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -219,7 +218,7 @@ func summary(c store.Customer) store.Customer {
 	return c
 }
 
-// capped keeps the first limit customers (25 when limit is not positive).
+// capped keeps the first limit customers (the server always asks for at least one).
 func capped(cs []store.Customer, limit int) []store.Customer {
-	return cs[:min(len(cs), cmp.Or(max(limit, 0), 25))]
+	return cs[:min(len(cs), limit)]
 }
