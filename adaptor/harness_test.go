@@ -95,7 +95,9 @@ func startCapped(t *testing.T, opts adaptor.Options, conns int) *harness {
 		opts.Store = m
 	}
 	opts.Normalizer = testNorm
-	opts.Now = func() time.Time { return testNow }
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow }
+	}
 	core, logs := observer.New(zapcore.DebugLevel)
 	return serveOn(t, mustNew(t, opts, zap.New(core)), opts.RequestTimeout, conns, logs)
 }

@@ -43,9 +43,9 @@ func newFailureLog() *failureLog {
 	return &failureLog{limit: rate.NewLimiter(failureLogRate, failureLogBurst)}
 }
 
-// allow reports whether this failure gets a line, and how many were dropped before it.
-func (f *failureLog) allow() (ok bool, droppedBefore int64) {
-	if !f.limit.Allow() {
+// allow reports whether a failure at now gets a line, and how many were dropped before it.
+func (f *failureLog) allow(now time.Time) (ok bool, droppedBefore int64) {
+	if !f.limit.AllowN(now, 1) {
 		f.dropped.Add(1)
 		return false, 0
 	}
@@ -108,7 +108,7 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			if trusted {
 				budget = s.verifiedFailures
 			}
-			ok, dropped := budget.allow()
+			ok, dropped := budget.allow(s.opts.Now())
 			if !ok {
 				s.opts.Metrics.logDropped.WithLabelValues(strconv.FormatBool(trusted)).Inc()
 				return nil

@@ -13,13 +13,13 @@ import (
 // result is one customer on the wire. Every value is a string; absent values are omitted,
 // because Gladly reads "" as "clear this attribute".
 type result struct {
-	ExternalCustomerID string            `json:"externalCustomerId"`
-	Name               string            `json:"name,omitempty"`
-	Address            string            `json:"address,omitempty"`
-	Emails             []wireEmail       `json:"emails,omitempty"`
-	Phones             []wirePhone       `json:"phones,omitempty"`
-	CustomAttributes   map[string]string `json:"customAttributes,omitempty"`
-	Actions            []transactions.Action      `json:"actions,omitempty"`
+	ExternalCustomerID string                `json:"externalCustomerId"`
+	Name               string                `json:"name,omitempty"`
+	Address            string                `json:"address,omitempty"`
+	Emails             []wireEmail           `json:"emails,omitempty"`
+	Phones             []wirePhone           `json:"phones,omitempty"`
+	CustomAttributes   map[string]string     `json:"customAttributes,omitempty"`
+	Actions            []transactions.Action `json:"actions,omitempty"`
 }
 
 type wireEmail struct {

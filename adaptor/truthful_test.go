@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,7 +123,9 @@ func waitFor(t *testing.T, cond func() bool) {
 // counted in a metric and in the next line written.
 func TestFailureLogIsRateLimited(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	h := start(t, adaptor.Options{Metrics: adaptor.NewMetrics(reg)})
+	var clock atomic.Int64 // the server's clock, as an offset from testNow: the limit reads it
+	now := func() time.Time { return testNow.Add(time.Duration(clock.Load())) }
+	h := start(t, adaptor.Options{Metrics: adaptor.NewMetrics(reg), Now: now})
 	const flood = 400
 	for range flood {
 		h.send(t, request{body: []byte(adaBody), key: "wrong"})
@@ -144,8 +147,8 @@ func TestFailureLogIsRateLimited(t *testing.T) {
 	}
 	// Once the limit lets lines through again, the next one says how many it left out: over
 	// all lines, they account for every drop.
-	time.Sleep(100 * time.Millisecond)
-	h.send(t, request{body: []byte(adaBody), key: "wrong"})
+	clock.Add(int64(time.Second))
+	h.send(t, request{body: []byte(adaBody), key: "wrong", at: now()})
 	var told int64
 	for _, e := range h.logs.FilterMessage("request").All() {
 		n, _ := e.ContextMap()["lines_dropped_before"].(int64)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -142,14 +143,22 @@ http {
 		}
 		return true
 	})
-	time.Sleep(time.Second)
+	atLeast := func(n int64) { // lookups keep flowing: wait for the count, not for a time
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); sent.Load() < n; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d lookups sent in 15s, want %d", sent.Load(), n)
+			}
+		}
+	}
+	atLeast(200)
 	if err := replicas[0].cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := replicas[0].cmd.Wait(); err != nil {
 		t.Errorf("replica 0 after SIGTERM: %v\n%s", err, replicas[0].log.String())
 	}
-	time.Sleep(time.Second)
+	atLeast(sent.Load() + 200)
 	stop()
 	if n := failed.Load(); n > 0 || sent.Load() < 100 {
 		t.Errorf("%d of %d lookups failed across the SIGTERM (first: %v)", n, sent.Load(), firstFailure.Load())

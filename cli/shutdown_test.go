@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,7 +76,11 @@ func TestShutdownUnderLoadDropsNothing(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); answered.Load() < 200; runtime.Gosched() { // the load is on
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d lookups answered in 10s before the shutdown", answered.Load())
+		}
+	}
 	cancelledAt.Store(time.Now().UnixNano())
 	cancel()
 	wg.Wait()

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 
@@ -28,8 +30,16 @@ type file struct {
 	readConns int
 	// closed is set by close. Once closed, its inode may be reused by another file, so info
 	// no longer identifies anything.
-	closed bool
+	closed atomic.Bool
+	// retired is set when the file at the path was replaced: calls that find this file no
+	// longer answer from it (errRetired); users, the calls still on it, are waited for before
+	// it is closed.
+	retired atomic.Bool
+	users   sync.WaitGroup
 }
+
+// errRetired is the error of a call that finds the file replaced by one that cannot be opened.
+var errRetired = errors.New("sqlite: the database file was replaced by one that cannot be opened; lookups fail until a good one is in place")
 
 // openFile opens the pools on path; the file exists unless opts.Create.
 func openFile(ctx context.Context, path, params string, opts Options) (*file, error) {
@@ -81,7 +91,7 @@ func connect(ctx context.Context, path, params, extra string, n int) (*sqlx.DB, 
 
 // close closes both pools.
 func (db *file) close() error {
-	db.closed = true
+	db.closed.Store(true)
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 

@@ -63,7 +63,7 @@ type DB struct {
 	opts         Options
 	path, params string
 
-	mu sync.RWMutex // held for reading by every call on f; for writing to swap f
+	mu sync.RWMutex // held for reading across a lookup on f, and for writing to swap f
 	f  *file
 
 	created    bool   // Open made the file
@@ -131,36 +131,70 @@ func splitDSN(dsn string) (path, params string) {
 	return path, params
 }
 
-// use returns the open file for one call, and the function that ends the call.
-func (db *DB) use() (*file, func()) {
+// use returns the open file for one lookup, and the function that ends it. The lookup holds
+// the read lock, so a swap waits for the lookups under way (milliseconds) and every lookup
+// after it answers from the new file: none answers old data after another answered new. A
+// file replaced by one that could not be opened is errRetired.
+func (db *DB) use() (f *file, done func(), err error) {
 	db.mu.RLock()
-	return db.f, db.mu.RUnlock
+	if db.f.retired.Load() {
+		db.mu.RUnlock()
+		return nil, nil, errRetired
+	}
+	return db.f, db.mu.RUnlock, nil
+}
+
+// useLong is use for a call that may take minutes (a load, an export, a migration): it holds no
+// lock, so that a swap never waits for it; it is counted among the file's users instead, and a
+// replaced file is closed only once they end.
+func (db *DB) useLong() (f *file, done func(), err error) {
+	db.mu.RLock()
+	f = db.f
+	f.users.Add(1)
+	db.mu.RUnlock()
+	if f.retired.Load() {
+		f.users.Done()
+		return nil, nil, errRetired
+	}
+	return f, f.users.Done, nil
 }
 
 // Link implements store.Store.
 func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
-	f, done := db.use()
+	f, done, err := db.use()
+	if err != nil {
+		return nil, err
+	}
 	defer done()
 	return f.Link(ctx, q)
 }
 
 // Search implements store.Store.
 func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
-	f, done := db.use()
+	f, done, err := db.use()
+	if err != nil {
+		return nil, err
+	}
 	defer done()
 	return f.Search(ctx, q)
 }
 
 // Customer implements store.Store.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
-	f, done := db.use()
+	f, done, err := db.use()
+	if err != nil {
+		return store.Customer{}, err
+	}
 	defer done()
 	return f.Customer(ctx, externalID, maxTransactions)
 }
 
 // Load implements store.Loader.
 func (db *DB) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
-	f, done := db.use()
+	f, done, err := db.useLong()
+	if err != nil {
+		return store.LoadStats{}, err
+	}
 	defer done()
 	return f.Load(ctx, records, opts)
 }
@@ -168,7 +202,11 @@ func (db *DB) Load(ctx context.Context, records store.Records, opts store.LoadOp
 // Export implements store.Exporter.
 func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
 	return func(yield func(store.Customer, error) bool) {
-		f, done := db.use()
+		f, done, err := db.useLong()
+		if err != nil {
+			yield(store.Customer{}, err)
+			return
+		}
 		defer done()
 		f.export(ctx, yield)
 	}
@@ -177,7 +215,10 @@ func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
 // Migrate applies the embedded migrations the database lacks, each in its own transaction, and
 // returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	f, done := db.use()
+	f, done, err := db.useLong()
+	if err != nil {
+		return 0, err
+	}
 	defer done()
 	return f.migrate(ctx)
 }
@@ -188,7 +229,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.checkFile(ctx); err != nil {
 		return err
 	}
-	f, done := db.use()
+	f, done, err := db.use()
+	if err != nil {
+		return err
+	}
 	defer done()
 	return f.ping(ctx)
 }
@@ -217,8 +261,10 @@ func (db *DB) Close() error {
 		close(db.stop)
 		<-db.stopped
 		db.mu.Lock()
-		defer db.mu.Unlock()
-		db.closeErr = db.f.close()
+		f := db.f
+		db.mu.Unlock()
+		f.users.Wait()
+		db.closeErr = f.close()
 	})
 	return db.closeErr
 }

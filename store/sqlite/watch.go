@@ -62,10 +62,10 @@ func (db *DB) inspect(ctx context.Context) error {
 	if err := readable(db.path, info); err != nil {
 		return err
 	}
-	f, done := db.use()
-	same := !f.closed && os.SameFile(info, f.info)
-	done()
-	if same {
+	db.mu.RLock()
+	f := db.f
+	db.mu.RUnlock()
+	if !f.retired.Load() && !f.closed.Load() && os.SameFile(info, f.info) {
 		return nil
 	}
 	return db.reopen(ctx)
@@ -85,11 +85,12 @@ func readable(path string, info os.FileInfo) error {
 	return nil
 }
 
-// reopen swaps the open file for the one now at the path, migrated as serve would.
+// reopen swaps the open file for the one now at the path, migrated as serve would. The old
+// file is retired at once — no call starts on it — and closed once the long calls on it (a
+// load, an export) end; the swap itself waits only for the lookups under way. If the new file
+// cannot be opened, the old one stays in place retired: calls fail (503) until a good file is
+// in place.
 func (db *DB) reopen(ctx context.Context) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	_ = db.f.close() // a failed close leaves nothing to do; the old pools are unusable either way
 	opts := db.opts
 	opts.Create = false
 	f, err := openFile(ctx, db.path, db.params, opts)
@@ -102,11 +103,21 @@ func (db *DB) reopen(ctx context.Context) error {
 			f.close()
 		}
 	}
+	db.mu.Lock()
+	old := db.f
+	if err == nil {
+		db.f = f
+	}
+	db.mu.Unlock()
+	if old.retired.CompareAndSwap(false, true) {
+		go func() {
+			old.users.Wait()
+			_ = old.close() // a failed close leaves nothing to do; the old pools are unusable either way
+		}()
+	}
 	if err != nil {
-		// db.f stays, closed: calls fail (503) until a good file is in place.
 		return fmt.Errorf("sqlite: database file %s was replaced and cannot be opened: %w", db.path, err)
 	}
-	db.f = f
 	db.opts.Log.Info("database file replaced; reopened", zap.String("path", db.path))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,7 +102,7 @@ func TestReplacedFileIsReopened(t *testing.T) {
 	build(t, next, "NEW")
 	db := served(t, path)
 
-	var failures, sawNew atomic.Int64
+	var failures, sawOld, sawNew atomic.Int64
 	stop := goroutines.Repeat(4, func() bool {
 		id, err := whoIsAda(db)
 		switch {
@@ -111,22 +112,29 @@ func TestReplacedFileIsReopened(t *testing.T) {
 			sawNew.Add(1)
 		case sawNew.Load() > 0: // OLD after NEW: a mix
 			failures.Add(1)
+		default:
+			sawOld.Add(1)
 		}
 		return true
 	})
-	time.Sleep(50 * time.Millisecond)
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); runtime.Gosched() {
+			if time.Now().After(deadline) {
+				stop()
+				t.Fatalf("%s: not within 5s", what)
+			}
+		}
+	}
+	until("lookups answer from the old file", func() bool { return sawOld.Load() >= 20 })
 	if err := os.Rename(next, path); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for sawNew.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if err := db.Ping(context.Background()); err != nil { // the check the watcher makes, made now
+		t.Fatalf("Ping after the swap: %v", err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	until("lookups answer from the replacement", func() bool { return sawNew.Load() >= 20 })
 	stop()
-	if sawNew.Load() == 0 {
-		t.Fatal("the replaced file was not reopened within 5s")
-	}
 	if n := failures.Load(); n > 0 {
 		t.Errorf("%d lookups failed or went back to the old data across the swap", n)
 	}
@@ -163,5 +171,52 @@ func TestReplacedByGarbageIsNotReady(t *testing.T) {
 	}
 	if id, err := whoIsAda(db); err != nil || id != "GOOD" {
 		t.Fatalf("lookup after recovery: %q, %v", id, err)
+	}
+}
+
+// A load under way does not hold the file: a replacement moved into place meanwhile is served
+// within moments, and the lookups do not wait for the load to end.
+func TestReplacementDoesNotWaitForALoad(t *testing.T) {
+	dir := t.TempDir()
+	path, next := filepath.Join(dir, "live.db"), filepath.Join(dir, "next.db")
+	build(t, path, "OLD")
+	build(t, next, "NEW")
+	db := served(t, path)
+	release, started := make(chan struct{}), make(chan struct{})
+	loaded := make(chan error, 1)
+	go func() {
+		records := func(yield func(store.Record, error) bool) {
+			close(started)
+			<-release // a producer that takes its time
+			yield(store.Record{Customer: store.Customer{ExternalID: "LATE"}, Place: "slow:1"}, nil)
+		}
+		_, err := db.Load(context.Background(), records, store.LoadOptions{})
+		loaded <- err
+	}()
+	<-started
+	if err := os.Rename(next, path); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = db.Ping(context.Background()) }() // the watcher's check, made now
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		done := make(chan string, 1)
+		go func() { id, _ := whoIsAda(db); done <- id }()
+		select {
+		case id := <-done:
+			if id == "NEW" {
+				close(release)
+				<-loaded // it may fail on the retired file; it must end
+				return
+			}
+		case <-time.After(time.Until(deadline)):
+			close(release)
+			t.Fatal("while a load ran, lookups waited for it instead of reaching the replacement")
+		}
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatal("the replacement was not served while a load ran")
+		}
+		runtime.Gosched()
 	}
 }
