@@ -52,7 +52,6 @@ FUZZTIME ?= 30s
 fuzz: ## run each fuzz test for FUZZTIME (default 30s)
 	go test ./signing -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME)
 	go test ./signing -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME)
-	go test ./signing -run '^$$' -fuzz FuzzAppendCollapsed -fuzztime $(FUZZTIME)
 	go test ./transactions -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	go test ./transactions -run '^$$' -fuzz FuzzWire -fuzztime $(FUZZTIME)
 	go test ./internal/jsonvalue -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)

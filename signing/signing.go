@@ -32,8 +32,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Algorithm is the only signing algorithm Gladly uses and the only one Verify accepts.
@@ -378,7 +376,7 @@ func canonicalTail(r *Request, signed []string, bodyHash string) []byte {
 	for i, name := range signed {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = appendCollapsed(b, values[i])
+		b = append(b, strings.Join(strings.Fields(values[i]), " ")...)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
@@ -406,47 +404,6 @@ func requestHash(r *Request, form Form, tail []byte) string {
 	io.WriteString(h, query+"\n")
 	h.Write(tail)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// asciiSpace marks the ASCII bytes unicode.IsSpace reports as white space.
-var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
-// appendCollapsed appends v with leading and trailing white space removed and each inner run of
-// white space replaced by one space — strings.Join(strings.Fields(v), " "), without the slice,
-// and a run of ASCII at a time.
-func appendCollapsed(b []byte, v string) []byte {
-	started, pending := false, false // pending: a space is owed before the next word
-	for i := 0; i < len(v); {
-		if c := v[i]; c < utf8.RuneSelf {
-			if asciiSpace[c] {
-				pending = started
-				i++
-				continue
-			}
-			j := i + 1
-			for j < len(v) && v[j] < utf8.RuneSelf && !asciiSpace[v[j]] {
-				j++
-			}
-			if pending {
-				b = append(b, ' ')
-				pending = false
-			}
-			b, i, started = append(b, v[i:j]...), j, true
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(v[i:])
-		if unicode.IsSpace(r) {
-			pending = started
-		} else {
-			if pending {
-				b = append(b, ' ')
-				pending = false
-			}
-			b, started = append(b, v[i:i+n]...), true
-		}
-		i += n
-	}
-	return b
 }
 
 // canonicalQuery sorts and encodes the query as url.Values.Encode does. A query that does not

@@ -151,9 +151,9 @@ func SplitTransactions(b []byte) ([]transactions.Transaction, error) {
 		seqText, rest, ok1 := bytes.Cut(item, []byte{0x1f})
 		typ, rest, ok2 := bytes.Cut(rest, []byte{0x1f})
 		sortTime, wire, ok3 := bytes.Cut(rest, []byte{0x1f})
-		seq, ok4 := parseInt(seqText)
-		micros, ok5 := parseInt(sortTime)
-		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		seq, err4 := strconv.ParseInt(string(seqText), 10, 64)
+		micros, err5 := strconv.ParseInt(string(sortTime), 10, 64)
+		if !ok1 || !ok2 || !ok3 || err4 != nil || err5 != nil {
 			return nil, errors.New("malformed transaction row")
 		}
 		tx := transactions.Load(typeOf(typ), time.UnixMicro(micros).UTC(), wire[:len(wire):len(wire)])
@@ -178,28 +178,6 @@ func typeOf(b []byte) transactions.Type {
 		}
 	}
 	return transactions.Type(b)
-}
-
-// parseInt reads a decimal integer, optionally negative, as the databases render one.
-func parseInt(b []byte) (int64, bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
 }
 
 // Customer is a customer read back from its columns.
