@@ -1,5 +1,5 @@
 // Command exhaust holds a number of hostile connections against a running adaptor, in one of
-// the states SPEC §9's exhaustion budget names, and meanwhile sends signed lookups and watches
+// the states the exhaustion budget of docs/performance.md names, and meanwhile sends signed lookups and watches
 // the serving process's memory: the numbers the budget is about.
 //
 //	exhaust -url http://127.0.0.1:8080/lookup -key K -pid PID -kind silent [-conns 2000] [-for 20s]
