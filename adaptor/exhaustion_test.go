@@ -54,6 +54,21 @@ func lookupNow(t *testing.T, h *harness) (int, time.Duration) {
 	return resp.StatusCode, time.Since(start)
 }
 
+// dialN opens n connections to h, closed when the test ends.
+func dialN(t *testing.T, h *harness, n int) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conn, err := net.Dial("tcp", h.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		conns[i] = conn
+	}
+	return conns
+}
+
 // closedByServer reports whether the server has closed conn (a read ends without data) within
 // d.
 func closedByServer(conn net.Conn, br *bufio.Reader, d time.Duration) bool {
@@ -116,18 +131,7 @@ func TestConnectionsCannotLockGladlyOut(t *testing.T) {
 	const slots = 40
 	h := startCapped(t, adaptor.Options{RequestTimeout: time.Second}, slots)
 	unsigned := keptAlive(signedRaw(t, adaBody, func(r *rawRequest) { r.del("Gladly-Authorization") }))
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	for range slots {
-		conn, err := net.Dial("tcp", h.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, conn)
+	for _, conn := range dialN(t, h, slots) {
 		if resp := exchange(t, conn, bufio.NewReader(conn), unsigned); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("unsigned request answered %d", resp.StatusCode)
 		}
@@ -140,15 +144,7 @@ func TestConnectionsCannotLockGladlyOut(t *testing.T) {
 		t.Errorf("with %d connections idle after a refusal, a lookup took %s", slots, took)
 	}
 
-	silent := make([]net.Conn, slots)
-	for i := range silent {
-		conn, err := net.Dial("tcp", h.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		silent[i] = conn
-	}
+	silent := dialN(t, h, slots)
 	start = time.Now()
 	if status, _ := h.sendRaw(t, signedRaw(t, adaBody, nil)); status != http.StatusOK {
 		t.Fatalf("the lookup behind %d silent connections: %d", slots, status)
@@ -182,27 +178,26 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	return 0
 }
 
+// junkHead is the head of a lookup signed wrongly that announces a body of 65,000 bytes.
+func junkHead(t *testing.T) []byte {
+	junk := signedRaw(t, adaBody, authWith("content-type;gladly-time"))
+	junk.set("Content-Length", "65000")
+	head := junk.bytes()
+	return head[:bytes.Index(head, []byte("\r\n\r\n"))+4]
+}
+
 // Many connections trickling large bodies under a junk signature hold at most the unverified
 // budget between them: past it they are answered 503 and closed, while a signed lookup — a
 // small body, within its own connection's allowance — is answered.
 func TestUnverifiedBodiesAreBoundedInTotal(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := start(t, adaptor.Options{RequestTimeout: 10 * time.Second, Metrics: adaptor.NewMetrics(reg)})
-	junk := signedRaw(t, adaBody, authWith("content-type;gladly-time"))
-	junk.set("Content-Length", "65000")
-	head := junk.bytes()
-	head = head[:bytes.Index(head, []byte("\r\n\r\n"))+4]
+	head := junkHead(t)
 	const conns = 400 // 400 bodies of 60 KB: more than the 16 MiB budget and their allowances
 	var wg sync.WaitGroup
 	answers := make(chan int, conns)
-	held := make([]net.Conn, conns)
-	for i := range held {
-		conn, err := net.Dial("tcp", h.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		held[i] = conn
+	held := dialN(t, h, conns)
+	for _, conn := range held {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -247,10 +242,7 @@ func TestUnverifiedBodiesAreBoundedInTotal(t *testing.T) {
 // costs what the same body with a Content-Length does.
 func TestBodiesCostWhatArrives(t *testing.T) {
 	h := start(t, adaptor.Options{RequestTimeout: 10 * time.Second})
-	junk := signedRaw(t, adaBody, authWith("content-type;gladly-time"))
-	junk.set("Content-Length", "65000")
-	head := junk.bytes()
-	head = head[:bytes.Index(head, []byte("\r\n\r\n"))+4]
+	head := junkHead(t)
 	heap := func() uint64 {
 		runtime.GC()
 		var m runtime.MemStats
@@ -258,21 +250,15 @@ func TestBodiesCostWhatArrives(t *testing.T) {
 		return m.HeapAlloc
 	}
 	before := heap()
-	stalled := make([]net.Conn, 300)
-	for i := range stalled {
-		conn, err := net.Dial("tcp", h.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		stalled[i] = conn
+	stalled := dialN(t, h, 300)
+	for _, conn := range stalled {
 		if _, err := conn.Write(append(bytes.Clone(head), "x"...)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // every request reads its first byte
-	if grew := heap() - before; grew > uint64(len(stalled))*24<<10 {
-		t.Errorf("%d connections announcing 65000 bytes and sending 1 hold %d KB: %d KB each", len(stalled), grew>>10, grew/uint64(len(stalled))>>10)
+	if grew := int64(heap()) - int64(before); grew > int64(len(stalled))*24<<10 {
+		t.Errorf("%d connections announcing 65000 bytes and sending 1 hold %d KB: %d KB each", len(stalled), grew>>10, grew/int64(len(stalled))>>10)
 	}
 
 	body := strings.Repeat("b", 60000)

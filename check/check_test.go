@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,10 +18,8 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/check"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
-	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
-	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
 const key = "check-test-key"
@@ -31,13 +28,8 @@ const key = "check-test-key"
 func ours(t *testing.T) http.Handler {
 	t.Helper()
 	norm, _ := phone.NewNormalizer("US")
-	m := memory.New(norm)
-	f, err := os.Open("../testdata/seed/demo.json")
+	m, err := memory.FromFiles(context.Background(), norm, "../testdata/seed/demo.json")
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := m.Load(context.Background(), seedfile.Read(f, "demo.json"), store.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(key)}, MaxSkew: 5 * time.Minute},

@@ -13,6 +13,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
 // TestBackendsAgreeOnAGeneratedStore loads one generated store three ways — into the memory
@@ -63,8 +64,8 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 				t.Fatalf("%s, %s: %s; memory: %s", what, name, customerIDs(got), customerIDs(want))
 			}
 			for i := range got {
-				if !bytes.Equal(mustEncode(t, &got[i]), mustEncode(t, &want[i])) {
-					t.Fatalf("%s, %s, result %d:\n%s\nmemory:\n%s", what, name, i, mustEncode(t, &got[i]), mustEncode(t, &want[i]))
+				if !bytes.Equal(storetest.Encode(t, &got[i]), storetest.Encode(t, &want[i])) {
+					t.Fatalf("%s, %s, result %d:\n%s\nmemory:\n%s", what, name, i, storetest.Encode(t, &got[i]), storetest.Encode(t, &want[i]))
 				}
 			}
 		}

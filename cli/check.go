@@ -28,12 +28,9 @@ func (a *app) checkCommand() *cobra.Command {
 			"and a non-zero exit on any failure.",
 		Example: "  lookup-adaptor check --url https://adaptor.example.com/lookup --key \"$KEY\" --cases testdata/cases",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config(cmd)
+		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, _ []string) error {
+			key, err := cfg.signingKey(key)
 			if err != nil {
-				return err
-			}
-			if key, err = cfg.signingKey(key); err != nil {
 				return err
 			}
 			if target == "" {
@@ -72,7 +69,7 @@ func (a *app) checkCommand() *cobra.Command {
 				return check.ErrFailed
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "url", "", "the adaptor's lookup URL, as configured in Gladly")
 	cmd.Flags().StringVar(&key, "key", "", "the signing key (default: the first of signing.keys)")

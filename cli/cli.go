@@ -107,3 +107,14 @@ type app struct {
 func (a *app) config(cmd *cobra.Command) (*Config, error) {
 	return LoadConfig(a.configPath, cmd.Flags().Changed("config"))
 }
+
+// withConfig is a command's RunE that loads the configuration before running fn.
+func (a *app) withConfig(fn func(cmd *cobra.Command, cfg *Config, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := a.config(cmd)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, cfg, args)
+	}
+}

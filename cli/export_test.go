@@ -18,7 +18,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
-	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
 // roundTrip seeds files into a new store, exports it, and seeds the export into another new
@@ -122,8 +122,8 @@ func TestExportRoundTripGenerated(t *testing.T) {
 		}
 		n++
 		other, err := copied.Customer(ctx, c.ExternalID, 1000)
-		if err != nil || !bytes.Equal(mustEncode(t, &c), mustEncode(t, &other)) {
-			t.Fatalf("%s differs after the round trip: %v\n%s\n%s", c.ExternalID, err, mustEncode(t, &c), mustEncode(t, &other))
+		if err != nil || !bytes.Equal(storetest.Encode(t, &c), storetest.Encode(t, &other)) {
+			t.Fatalf("%s differs after the round trip: %v\n%s\n%s", c.ExternalID, err, storetest.Encode(t, &c), storetest.Encode(t, &other))
 		}
 		link := store.Link{Emails: []string{store.NormalizeEmail(c.Emails[0])}, Limit: 25}
 		search := store.Search{NameWords: store.NameWords(c.Name), Limit: 25}
@@ -149,14 +149,4 @@ func customerIDs(cs []store.Customer) string {
 		ids[i] = c.ExternalID
 	}
 	return strings.Join(ids, " ")
-}
-
-// mustEncode is seedfile.Encode, failing the test on an error.
-func mustEncode(t testing.TB, c *store.Customer) []byte {
-	t.Helper()
-	b, err := seedfile.Encode(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

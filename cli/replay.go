@@ -23,15 +23,12 @@ func (a *app) replayCommand() *cobra.Command {
 			"Prints a line per case and a summary; exits non-zero on any mismatch.",
 		Example: "  lookup-adaptor replay --url http://127.0.0.1:8080/lookup --key \"$KEY\" testdata/cases",
 		Args:    cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, paths []string) error {
-			cfg, err := a.config(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, paths []string) error {
 			if target == "" {
 				return errors.New("replay needs --url, the adaptor's lookup URL")
 			}
-			if key, err = cfg.signingKey(key); err != nil {
+			key, err := cfg.signingKey(key)
+			if err != nil {
 				return err
 			}
 			cases, err := replay.Load(paths...)
@@ -44,7 +41,7 @@ func (a *app) replayCommand() *cobra.Command {
 				return fmt.Errorf("%d of %d cases failed", failed, len(cases))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&target, "url", "", "the adaptor's lookup URL, e.g. http://127.0.0.1:8080/lookup")
 	cmd.Flags().StringVar(&key, "key", "", "signing key (default: the first of signing.keys)")

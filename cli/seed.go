@@ -32,7 +32,7 @@ func (a *app) seedCommand() *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if check {
-				return a.checkSeed(cmd, args)
+				return a.withConfig(a.checkSeed)(cmd, args)
 			}
 			opts := store.LoadOptions{Replace: replace}
 			if cmd.Flags().Changed("max-delete") {
@@ -284,11 +284,7 @@ func (w *warnings) summary() {
 // checkSeed validates seed files without opening the store: every record parsed as a load would
 // (duplicates included), the warnings a load prints, and the ORDER readiness report. Bad
 // records make it fail.
-func (a *app) checkSeed(cmd *cobra.Command, args []string) error {
-	cfg, err := a.config(cmd)
-	if err != nil {
-		return err
-	}
+func (a *app) checkSeed(cmd *cobra.Command, cfg *Config, args []string) error {
 	norm, err := phone.NewNormalizer(cfg.Matching.DefaultRegion)
 	if err != nil {
 		return err

@@ -30,11 +30,7 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the lookup server and its admin listener",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, _ []string) error {
 			if err := cfg.requireKeys(); err != nil {
 				return err
 			}
@@ -49,7 +45,7 @@ func (a *app) serveCommand() *cobra.Command {
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
 			return a.serve(ctx, cfg, log, hup, func() (*Config, error) { return a.config(cmd) })
-		},
+		}),
 	}
 }
 

@@ -28,12 +28,9 @@ func (a *app) signCommand() *cobra.Command {
 			"ready for curl -H @-. The key defaults to the first configured signing key.",
 		Example: "  lookup-adaptor sign --key \"$KEY\" body.json | curl -H @- --data-binary @body.json http://127.0.0.1:8080/lookup",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config(cmd)
+		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, args []string) error {
+			key, err := cfg.signingKey(key)
 			if err != nil {
-				return err
-			}
-			if key, err = cfg.signingKey(key); err != nil {
 				return err
 			}
 			if path == "" {
@@ -56,7 +53,7 @@ func (a *app) signCommand() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", name, r.Header.Get(name))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&key, "key", "", "signing key (default: the first of signing.keys)")
 	cmd.Flags().StringVar(&method, "method", http.MethodPost, "request method: POST for lookups and action submissions, GET for action forms")

@@ -4,13 +4,15 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -19,67 +21,61 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
-	"github.com/lookup-adaptor/lookup-adaptor/adaptor/console"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
-	"github.com/lookup-adaptor/lookup-adaptor/store"
-	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
-	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
-	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
 
-const (
-	testKey = "e2e-signing-key"
-	adaBody = `{"lookupLevel":"BASIC","query":{"id":"g1","emails":["ada@example.com"]},"uniqueMatchRequired":false}`
-)
+// testKey is the signing key the server runs with.
+const testKey = "e2e-signing-key"
 
-// testNow is the server's clock.
-var testNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
-
-// consoleServer serves the demo customers from memory on a lookup listener and the console on
-// an admin listener, as serve wires them, and returns both URLs.
+// consoleServer runs lookup-adaptor as make run does — built from cmd/lookup-adaptor, the demo
+// customers seeded into a new SQLite file, the demo actions — on ports the system picks, until
+// the test ends, and returns its lookup and admin URLs.
 func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 	t.Helper()
-	norm, err := phone.NewNormalizer("US")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "lookup-adaptor")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/lookup-adaptor")
+	build.Dir = ".." // in the server's own module
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	env := append(os.Environ(), "ADAPTOR_STORE_DSN="+filepath.Join(dir, "demo.db"), "ADAPTOR_SIGNING_KEYS="+testKey,
+		"ADAPTOR_ACTIONS_FILE=../testdata/actions/demo.yaml", "ADAPTOR_LOG_FORMAT=console",
+		"ADAPTOR_SERVER_ADDR=127.0.0.1:0", "ADAPTOR_ADMIN_ADDR=127.0.0.1:0")
+	seed := exec.Command(bin, "seed", "--config", "../config.yaml", "../testdata/seed/")
+	seed.Env = env
+	if out, err := seed.CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	serve := exec.Command(bin, "serve", "--config", "../config.yaml")
+	serve.Env = env
+	stderr, err := serve.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := memory.New(norm)
-	f, err := os.Open("../testdata/seed/demo.json")
-	if err != nil {
+	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if _, err := m.Load(context.Background(), seedfile.Read(f, "demo.json"), store.LoadOptions{}); err != nil {
-		t.Fatal(err)
+	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
+	addrs := map[string]string{}
+	listening := regexp.MustCompile(`"listener": "(lookup|admin)", "addr": "([^"]+)"`)
+	lines := bufio.NewScanner(stderr)
+	for len(addrs) < 2 && lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			addrs[m[1]] = m[2]
+		}
 	}
-	recent, err := console.NewRecent(50)
-	if err != nil {
-		t.Fatal(err)
+	if len(addrs) < 2 {
+		t.Fatal("serve never said where it listens")
 	}
-	srv, err := adaptor.New(adaptor.Options{Verifier: &signing.Verifier{Keys: [][]byte{[]byte(testKey)}, MaxSkew: 5 * time.Minute},
-		Store: m, Normalizer: norm, Now: func() time.Time { return testNow }, Observer: recent}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lookups := httptest.NewUnstartedServer(nil)
-	lookups.Config = adaptor.NewHTTPServer(srv, adaptor.Limits{})
-	lookups.Start()
-	t.Cleanup(lookups.Close)
-	c, err := console.New(console.Options{Server: srv, Recent: recent, Normalizer: norm})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := adaptor.Admin(nil, nil)
-	c.Register(mux)
-	admin := httptest.NewServer(mux)
-	t.Cleanup(admin.Close)
-	return lookups.URL + "/lookup", admin.URL
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	return "http://" + addrs["lookup"] + "/lookup", "http://" + addrs["admin"]
 }
 
-// send posts a lookup of Ada signed with key at t.
+// send posts an auto-link of Ada signed with key at t.
 func send(t *testing.T, url, key string, at time.Time) {
 	t.Helper()
+	adaBody := `{"lookupLevel":"BASIC","query":{"id":"g1","emails":["ada@example.com"]},"uniqueMatchRequired":false}`
 	sr, err := signing.NewRequest([]byte(key), http.MethodPost, "/lookup", "", []byte(adaBody), at)
 	if err != nil {
 		t.Fatal(err)
@@ -105,9 +101,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Skip("no chromium")
 	}
 	lookupURL, admin := consoleServer(t)
-	send(t, lookupURL, "not-the-key", testNow)
-	send(t, lookupURL, testKey, testNow.Add(-10*time.Minute))
-	send(t, lookupURL, testKey, testNow)
+	now := time.Now()
+	send(t, lookupURL, "not-the-key", now)
+	send(t, lookupURL, testKey, now.Add(-10*time.Minute))
+	send(t, lookupURL, testKey, now)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-first-run", true),

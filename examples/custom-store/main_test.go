@@ -1,21 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,16 +62,6 @@ func withoutAdaptorVars() []string {
 	return out
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // server is acme-adaptor serve, running until the test ends.
 type server struct {
 	cmd         *exec.Cmd
@@ -81,30 +69,42 @@ type server struct {
 	log         bytes.Buffer
 }
 
+// startServe runs serve on ports the system picks, and learns them from its console log.
 func startServe(t *testing.T, config string, env ...string) *server {
 	t.Helper()
-	s := &server{addr: freeAddr(t), admin: freeAddr(t)}
+	s := &server{}
 	s.cmd = exec.Command(binary, "serve", "--config", config)
-	s.cmd.Env = append(append(withoutAdaptorVars(), env...), "ADAPTOR_SERVER_ADDR="+s.addr, "ADAPTOR_ADMIN_ADDR="+s.admin)
-	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
+	s.cmd.Env = append(append(withoutAdaptorVars(), env...), "ADAPTOR_SERVER_ADDR=127.0.0.1:0", "ADAPTOR_ADMIN_ADDR=127.0.0.1:0", "ADAPTOR_LOG_FORMAT=console")
+	stderr, err := s.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	copied := make(chan struct{})
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		<-copied // the log is whole: serve exited and closed its end
 		_ = s.cmd.Wait()
 		t.Logf("serve's log:\n%s", s.log.String())
 	})
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + s.admin + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
+	listening := regexp.MustCompile(`"listener": "(lookup|admin)", "addr": "([^"]+)"`)
+	lines := bufio.NewScanner(io.TeeReader(stderr, &s.log))
+	for (s.addr == "" || s.admin == "") && lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			if m[1] == "lookup" {
+				s.addr = m[2]
+			} else {
+				s.admin = m[2]
 			}
 		}
 	}
-	t.Fatalf("serve never became ready:\n%s", s.log.String())
-	return nil
+	go func() { _, _ = io.Copy(&s.log, stderr); close(copied) }()
+	if s.addr == "" || s.admin == "" {
+		t.Fatalf("serve never said where it listens")
+	}
+	return s
 }
 
 // lookup sends a signed DETAILED lookup for account to url and returns the status and body.
@@ -218,35 +218,24 @@ func mustAbs(t *testing.T, path string) string {
 	return abs
 }
 
-// writeCert writes a self-signed certificate for 127.0.0.1 to cert.pem and key.pem in dir and
-// returns a pool that trusts it.
+// writeCert writes net/http/httptest's certificate for 127.0.0.1 and its key to cert.pem and
+// key.pem in dir, and returns a pool that trusts it.
 func writeCert(t *testing.T, dir string) *x509.CertPool {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ts := httptest.NewUnstartedServer(nil)
+	ts.StartTLS()
+	defer ts.Close()
+	cert := ts.TLS.Certificates[0]
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, block := range map[string]*pem.Block{"cert.pem": {Type: "CERTIFICATE", Bytes: der}, "key.pem": {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
+	for name, block := range map[string]*pem.Block{"cert.pem": {Type: "CERTIFICATE", Bytes: cert.Certificate[0]}, "key.pem": {Type: "PRIVATE KEY", Bytes: key}} {
 		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	pool.AddCert(ts.Certificate())
 	return pool
 }

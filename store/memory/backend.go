@@ -28,7 +28,6 @@ func openBackend(ctx context.Context, o store.OpenOptions) (store.Store, error) 
 	if err := o.NoOptions("memory"); err != nil {
 		return nil, err
 	}
-	s := New(o.Normalizer)
 	var files []string
 	for _, f := range strings.Split(o.DSN, ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -39,12 +38,24 @@ func openBackend(ctx context.Context, o store.OpenOptions) (store.Store, error) 
 		}
 		files = append(files, f)
 	}
-	if len(files) > 0 {
-		if _, err := s.Load(ctx, seedFiles(files), store.LoadOptions{}); err != nil {
-			return nil, fmt.Errorf("store.dsn: %w", err)
-		}
+	s, err := FromFiles(ctx, o.Normalizer, files...)
+	if err != nil {
+		return nil, fmt.Errorf("store.dsn: %w", err)
 	}
 	return readOnly{s, s, s}, nil
+}
+
+// FromFiles returns a Store holding the customers of the seed files (.json or .jsonl), loaded as
+// one unit: a bad record anywhere and it fails, naming the file and the line.
+func FromFiles(ctx context.Context, norm *store.Normalizer, files ...string) (*Store, error) {
+	s := New(norm)
+	if len(files) == 0 {
+		return s, nil
+	}
+	if _, err := s.Load(ctx, seedFiles(files), store.LoadOptions{}); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // seedFiles yields the records of every file in turn, then stops; a file that cannot be

@@ -117,30 +117,14 @@ func nonNil(s []string) []string {
 
 // searchFilters renders the conditions a candidate c must also meet, with ? placeholders.
 func searchFilters(q store.Search, conds []sqlshared.Cond) (string, []any) {
-	var clauses []string
-	var args []any
-	if q.ExternalID != "" {
-		clauses = append(clauses, "c.external_id = ?")
-		args = append(args, q.ExternalID)
-	}
-	for _, c := range conds {
-		clauses = append(clauses, c.Filter("c.external_id"))
-		args = append(args, c.Args...)
-	}
+	clauses, args := sqlshared.Filters(q, conds, "c.external_id")
 	return strings.Join(clauses, " AND "), args
 }
 
 // searchQuery orders and caps inside PostgreSQL: the external id, else the first condition's
 // customers, filtered by every other condition.
 func searchQuery(q store.Search) (string, []any) {
-	conds := sqlshared.SearchConds(q)
-	from := "customers c"
-	var args []any
-	if q.ExternalID == "" {
-		from = "(" + conds[0].Driver() + ") AS d JOIN customers c ON c.external_id = d.customer_id"
-		args = append(args, conds[0].Args...)
-		conds = conds[1:]
-	}
+	from, conds, args := sqlshared.SearchSource(q, ") AS d JOIN customers c ON c.external_id = d.customer_id")
 	where, more := searchFilters(q, conds)
 	if where != "" {
 		where = " WHERE " + where

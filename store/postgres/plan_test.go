@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
 // TestQueryPlans checks that every query shape a lookup or a load runs can be answered with
@@ -41,16 +41,7 @@ func TestQueryPlans(t *testing.T) {
 		{"link, many candidates", linkQuery, []any{[]string{"a@example.com"}, []string{"+14155550123"}, 25}},
 		{"customer", customerQuery, []any{50, "C-1"}},
 	}
-	for _, q := range []store.Search{
-		{Email: "a@example.com"},
-		{Phone: "+14155550123"},
-		{NameWords: []string{"ada", "love"}},
-		{ExternalID: "C-1"},
-		{ExternalID: "C-1", Email: "a@example.com", NameWords: []string{"ada"}},
-		{Identifiers: map[string]string{"orderNumber": "1001"}},
-		{Attributes: map[string]string{"tier": "gold"}},
-		{Email: "a@example.com", Phone: "+14155550123", NameWords: []string{"ada"}, Identifiers: map[string]string{"orderNumber": "1"}, Attributes: map[string]string{"tier": "gold"}},
-	} {
+	for _, q := range storetest.SearchShapes() {
 		query, args := searchQuery(q)
 		shapes = append(shapes, shape{fmt.Sprintf("search %+v, many candidates", q), query, args})
 		if q.ExternalID == "" {

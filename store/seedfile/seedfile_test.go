@@ -10,6 +10,7 @@ import (
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
 func collect(t *testing.T, r store.Records) ([]store.Customer, []error) {
@@ -141,7 +142,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 		t.Fatalf("%v in %s", errs, out)
 	}
 	if store.Fingerprint(&first[0]) != store.Fingerprint(&second[0]) {
-		t.Errorf("round trip changed the customer:\n%s\nreads back as\n%s", out, mustEncode(t, &second[0]))
+		t.Errorf("round trip changed the customer:\n%s\nreads back as\n%s", out, storetest.Encode(t, &second[0]))
 	}
 }
 
@@ -208,6 +209,19 @@ func TestParsedInOrder(t *testing.T) {
 	goroutines.NoneLeft(t, before)
 }
 
+// expectRead reads in (named name) and fails unless its first error says want, or, with want
+// empty, it reads without one.
+func expectRead(t *testing.T, in, name, want string) {
+	t.Helper()
+	_, errs := collect(t, seedfile.Read(strings.NewReader(in), name))
+	switch {
+	case want == "" && len(errs) > 0:
+		t.Errorf("errors %v", errs)
+	case want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), want)):
+		t.Errorf("errors %v, want %q", errs, want)
+	}
+}
+
 // An end line proves a .jsonl stream complete: it must count the records before it, and be
 // the last.
 func TestSeedEndLine(t *testing.T) {
@@ -225,15 +239,7 @@ func TestSeedEndLine(t *testing.T) {
 		{"extra field", two + `{"end": true, "records": 2, "by": "x"}`, `s.jsonl:3: end: the end line is`},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, errs := collect(t, seedfile.Read(strings.NewReader(tc.in), "s.jsonl"))
-			switch {
-			case tc.want == "" && len(errs) > 0:
-				t.Errorf("errors %v", errs)
-			case tc.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), tc.want)):
-				t.Errorf("errors %v, want %q", errs, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectRead(t, tc.in, "s.jsonl", tc.want) })
 	}
 	// In a .json array an end record is no customer: it has no externalCustomerId.
 	if _, errs := collect(t, seedfile.Read(strings.NewReader(`[{"end": true, "records": 0}]`), "a.json")); len(errs) == 0 {
@@ -266,29 +272,11 @@ func TestSeedRecordBounds(t *testing.T) {
 		{"an escaped backslash before u0000", `{"externalCustomerId":"C-1","name":"C:\\u0000"}`, ""},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, errs := collect(t, seedfile.Read(strings.NewReader(tc.record), "b.jsonl"))
-			switch {
-			case tc.want == "" && len(errs) > 0:
-				t.Errorf("errors %v", errs)
-			case tc.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), tc.want)):
-				t.Errorf("errors %v, want %q", errs, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectRead(t, tc.record, "b.jsonl", tc.want) })
 	}
 	// Limits of one's own.
 	small := seedfile.Limits{MaxRecordBytes: 100, MaxTextChars: 3, MaxAttributes: 1, MaxAttributeChars: 2}
 	if _, errs := collect(t, small.Read(strings.NewReader(`{"externalCustomerId":"C-1","name":"Adam"}`), "s.jsonl")); len(errs) == 0 || !strings.Contains(errs[0].Error(), "name: 4 characters, more than 3") {
 		t.Errorf("own limits: %v", errs)
 	}
-}
-
-// mustEncode is seedfile.Encode, failing the test on an error.
-func mustEncode(t testing.TB, c *store.Customer) []byte {
-	t.Helper()
-	b, err := seedfile.Encode(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -150,16 +150,7 @@ func decodeRows(rows []row) ([]store.Customer, error) {
 
 // searchFilters renders the conditions a candidate must also meet.
 func searchFilters(q store.Search, conds []sqlshared.Cond) (string, []any) {
-	var clauses []string
-	var args []any
-	if q.ExternalID != "" {
-		clauses = append(clauses, "c.external_id = ?")
-		args = append(args, q.ExternalID)
-	}
-	for _, c := range conds {
-		clauses = append(clauses, c.Filter("c.id"))
-		args = append(args, c.Args...)
-	}
+	clauses, args := sqlshared.Filters(q, conds, "c.id")
 	if len(clauses) == 0 {
 		return "", nil
 	}
@@ -169,14 +160,7 @@ func searchFilters(q store.Search, conds []sqlshared.Cond) (string, []any) {
 // searchQuery orders and caps inside SQLite: the external id, else the first condition, drives
 // (CROSS JOIN fixes SQLite's loop order) and every other condition filters.
 func searchQuery(q store.Search) (string, []any) {
-	conds := sqlshared.SearchConds(q)
-	from := "customers c"
-	var args []any
-	if q.ExternalID == "" {
-		from = "(" + conds[0].Driver() + ") AS d CROSS JOIN customers c ON c.id = d.customer_id"
-		args = append(args, conds[0].Args...)
-		conds = conds[1:]
-	}
+	from, conds, args := sqlshared.SearchSource(q, ") AS d CROSS JOIN customers c ON c.id = d.customer_id")
 	where, more := searchFilters(q, conds)
 	args = append(args, more...)
 	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id" + limitClause(q.Limit), args

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
 // shape is one statement the store runs, with arguments of the right kinds.
@@ -35,17 +35,7 @@ func queryShapes() []shape {
 		add(fmt.Sprintf("link, %d emails and %d phones, many candidates", n[0], n[1]), linkQuery(n[0], n[1], 25), args)
 	}
 	add("customers by ids", byIDs, []any{"[1,2,3]"})
-	for _, q := range []store.Search{
-		{Email: "a@example.com"},
-		{Phone: "+14155550123"},
-		{NameWords: []string{"ada"}},
-		{NameWords: []string{"ada", "love"}},
-		{ExternalID: "C-1"},
-		{ExternalID: "C-1", Email: "a@example.com", NameWords: []string{"ada"}},
-		{Identifiers: map[string]string{"orderNumber": "1001"}},
-		{Attributes: map[string]string{"tier": "gold"}},
-		{Email: "a@example.com", Phone: "+14155550123", NameWords: []string{"ada"}, Identifiers: map[string]string{"orderNumber": "1"}, Attributes: map[string]string{"tier": "gold"}},
-	} {
+	for _, q := range storetest.SearchShapes() {
 		sql, args := searchQuery(q)
 		add(fmt.Sprintf("search %+v, many candidates", q), sql, args)
 		if q.ExternalID == "" {

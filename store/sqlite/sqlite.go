@@ -133,60 +133,55 @@ func splitDSN(dsn string) (path, params string) {
 
 // use returns the open file for one lookup, and the function that ends it. The lookup holds
 // the read lock, so a swap waits for the lookups under way (milliseconds) and every lookup
-// after it answers from the new file: none answers old data after another answered new. A
-// file replaced by one that could not be opened is errRetired.
-func (db *DB) use() (f *file, done func(), err error) {
-	db.mu.RLock()
-	if db.f.retired.Load() {
-		db.mu.RUnlock()
-		return nil, nil, errRetired
-	}
-	return db.f, db.mu.RUnlock, nil
-}
+// after it answers from the new file: none answers old data after another answered new.
+func (db *DB) use() (f *file, done func(), err error) { return db.acquire(false) }
 
 // useLong is use for a call that may take minutes (a load, an export, a migration): it holds no
 // lock, so that a swap never waits for it; it is counted among the file's users instead, and a
 // replaced file is closed only once they end.
-func (db *DB) useLong() (f *file, done func(), err error) {
+func (db *DB) useLong() (f *file, done func(), err error) { return db.acquire(true) }
+
+// acquire is use (long false) and useLong. A file replaced by one that could not be opened is
+// errRetired.
+func (db *DB) acquire(long bool) (*file, func(), error) {
 	db.mu.RLock()
-	f = db.f
-	f.users.Add(1)
-	db.mu.RUnlock()
+	f := db.f
 	if f.retired.Load() {
-		f.users.Done()
+		db.mu.RUnlock()
 		return nil, nil, errRetired
 	}
+	if !long {
+		return f, db.mu.RUnlock, nil
+	}
+	f.users.Add(1)
+	db.mu.RUnlock()
 	return f, f.users.Done, nil
+}
+
+// lookup runs one lookup on the open file (see use).
+func lookup[T any](db *DB, fn func(*file) (T, error)) (T, error) {
+	f, done, err := db.use()
+	if err != nil {
+		var none T
+		return none, err
+	}
+	defer done()
+	return fn(f)
 }
 
 // Link implements store.Store.
 func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
-	f, done, err := db.use()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return f.Link(ctx, q)
+	return lookup(db, func(f *file) ([]store.Customer, error) { return f.Link(ctx, q) })
 }
 
 // Search implements store.Store.
 func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
-	f, done, err := db.use()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return f.Search(ctx, q)
+	return lookup(db, func(f *file) ([]store.Customer, error) { return f.Search(ctx, q) })
 }
 
 // Customer implements store.Store.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
-	f, done, err := db.use()
-	if err != nil {
-		return store.Customer{}, err
-	}
-	defer done()
-	return f.Customer(ctx, externalID, maxTransactions)
+	return lookup(db, func(f *file) (store.Customer, error) { return f.Customer(ctx, externalID, maxTransactions) })
 }
 
 // Load implements store.Loader.

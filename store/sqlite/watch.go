@@ -103,13 +103,14 @@ func (db *DB) reopen(ctx context.Context) error {
 			f.close()
 		}
 	}
-	db.mu.Lock()
+	db.mu.Lock() // acquire holds the read lock while it checks retired and counts a user
 	old := db.f
 	if err == nil {
 		db.f = f
 	}
+	retire := old.retired.CompareAndSwap(false, true)
 	db.mu.Unlock()
-	if old.retired.CompareAndSwap(false, true) {
+	if retire {
 		go func() {
 			old.users.Wait()
 			_ = old.close() // a failed close leaves nothing to do; the old pools are unusable either way

@@ -93,14 +93,21 @@ func TestUnreadableFileIsNotReady(t *testing.T) {
 	}
 }
 
+// servedWithReplacement serves a database whose Ada is OLD at path, and builds beside it, at
+// next, one whose Ada is NEW, to be moved over it.
+func servedWithReplacement(t *testing.T) (db *sqlite.DB, path, next string) {
+	t.Helper()
+	dir := t.TempDir()
+	path, next = filepath.Join(dir, "live.db"), filepath.Join(dir, "next.db")
+	build(t, path, "OLD")
+	build(t, next, "NEW")
+	return served(t, path), path, next
+}
+
 // A database built elsewhere and moved over the served one is reopened: lookups running all
 // along never fail, and see the old data, then the new.
 func TestReplacedFileIsReopened(t *testing.T) {
-	dir := t.TempDir()
-	path, next := filepath.Join(dir, "live.db"), filepath.Join(dir, "next.db")
-	build(t, path, "OLD")
-	build(t, next, "NEW")
-	db := served(t, path)
+	db, path, next := servedWithReplacement(t)
 
 	var failures, sawOld, sawNew atomic.Int64
 	stop := goroutines.Repeat(4, func() bool {
@@ -177,11 +184,7 @@ func TestReplacedByGarbageIsNotReady(t *testing.T) {
 // A load under way does not hold the file: a replacement moved into place meanwhile is served
 // within moments, and the lookups do not wait for the load to end.
 func TestReplacementDoesNotWaitForALoad(t *testing.T) {
-	dir := t.TempDir()
-	path, next := filepath.Join(dir, "live.db"), filepath.Join(dir, "next.db")
-	build(t, path, "OLD")
-	build(t, next, "NEW")
-	db := served(t, path)
+	db, path, next := servedWithReplacement(t)
 	release, started := make(chan struct{}), make(chan struct{})
 	loaded := make(chan error, 1)
 	go func() {

@@ -50,3 +50,29 @@ func SearchConds(q store.Search) []Cond {
 	}
 	return conds
 }
+
+// Filters renders the conditions a candidate customer must also meet — its external id when q
+// names one, then each of conds on idColumn — with ? placeholders, as clauses to join with AND.
+func Filters(q store.Search, conds []Cond, idColumn string) (clauses []string, args []any) {
+	if q.ExternalID != "" {
+		clauses = append(clauses, "c.external_id = ?")
+		args = append(args, q.ExternalID)
+	}
+	for _, c := range conds {
+		clauses = append(clauses, c.Filter(idColumn))
+		args = append(args, c.Args...)
+	}
+	return clauses, args
+}
+
+// SearchSource is where a search for q reads its customers from: the customers table alone when
+// q names an external id; else the customer ids of q's first condition, joined to the table by
+// join (the dialect's join and key, after the subquery's closing parenthesis). It returns the
+// FROM clause, the conditions left to filter by, and the arguments the clause binds.
+func SearchSource(q store.Search, join string) (from string, rest []Cond, args []any) {
+	conds := SearchConds(q)
+	if q.ExternalID != "" {
+		return "customers c", conds, nil
+	}
+	return "(" + conds[0].Driver() + join, conds[1:], conds[0].Args
+}

@@ -116,6 +116,23 @@ func Run(t *testing.T, open Open) {
 	}
 }
 
+// SearchShapes are the kinds of basic search a backend answers — each field alone, an external
+// id with others, every field at once — for a test of the backend's own that checks each one's
+// query plan (an index seek, never a scan).
+func SearchShapes() []store.Search {
+	return []store.Search{
+		{Email: "a@example.com"},
+		{Phone: "+14155550123"},
+		{NameWords: []string{"ada"}},
+		{NameWords: []string{"ada", "love"}},
+		{ExternalID: "C-1"},
+		{ExternalID: "C-1", Email: "a@example.com", NameWords: []string{"ada"}},
+		{Identifiers: map[string]string{"orderNumber": "1001"}},
+		{Attributes: map[string]string{"tier": "gold"}},
+		{Email: "a@example.com", Phone: "+14155550123", NameWords: []string{"ada"}, Identifiers: map[string]string{"orderNumber": "1"}, Attributes: map[string]string{"tier": "gold"}},
+	}
+}
+
 // loading adapts a test of store.Loader, skipped for a store that cannot be loaded.
 func loading(fn func(t *testing.T, st store.Store, l store.Loader)) func(t *testing.T, st store.Store) {
 	return func(t *testing.T, st store.Store) {
@@ -613,7 +630,7 @@ func testExport(t *testing.T, b store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, w := string(mustEncode(t, &c)), string(mustEncode(t, &want)); a != w {
+		if a, w := string(Encode(t, &c)), string(Encode(t, &want)); a != w {
 			d := diff(c, want)
 			if len(d) == 0 {
 				d = []string{"seed form: got " + a + ", want " + w}
@@ -722,8 +739,9 @@ func testCancelled(t *testing.T, b store.Store) {
 	}
 }
 
-// mustEncode is seedfile.Encode, failing the test on an error.
-func mustEncode(t testing.TB, c *store.Customer) []byte {
+// Encode is c's seed record (seedfile.Encode), failing t on an error: a customer's whole content
+// in one comparable form.
+func Encode(t testing.TB, c *store.Customer) []byte {
 	t.Helper()
 	b, err := seedfile.Encode(c)
 	if err != nil {
