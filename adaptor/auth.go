@@ -77,7 +77,8 @@ func (s *Server) verifySignature(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return s.refuse(signing.Reason(err), err)
 		}
-		s.opts.Metrics.sigVerified.WithLabelValues(string(v.Form)).Inc()
+		s.opts.Metrics.sigVerified.WithLabelValues(string(v.Form), string(v.Headers)).Inc()
+		c.Set(signatureKey, v)
 		releaseBody(c) // what the body holds is now a signed request's
 		seen, evicted := s.replays.Seen(v.Signature, replayUntil(v.Time, a.verifier.MaxSkew), now)
 		if evicted {
@@ -121,6 +122,9 @@ func (s *Server) basicAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// signatureKey is where verifySignature leaves the signing.Verified of the request.
+const signatureKey = "adaptor.signature"
 
 // verifiedKey marks a request that passed every check of who sent it (basicAuth sets it).
 const verifiedKey = "adaptor.verified"

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
@@ -163,16 +165,38 @@ func TestConfigurablePaths(t *testing.T) {
 	}
 }
 
-func TestExtraSignedHeadersWithOddWhiteSpace(t *testing.T) {
-	h := start(t, adaptor.Options{})
-	resp, body := h.send(t, request{body: []byte(emptyBody), edit: func(r *http.Request) {
+// Gladly's documented signing trims header values only (so does its App Platform signer);
+// Gladly's Node sample also collapses inner white space. Both are accepted, and the metrics say
+// which verified. The body is hashed as it travels, pretty-printed and escaped as it may be.
+func TestHeaderValueFormsAndBodyAsSent(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := start(t, adaptor.Options{Metrics: adaptor.NewMetrics(reg), Basic: adaptor.BasicAuth{Username: "gladly", Password: "s3cret", Realm: "Acme  Support"}})
+	pretty := "{\n  \"lookupLevel\": \"BASIC\",\n  \"query\": {\"id\": \"Qx7\", \"emails\": [\"ada\u0040example.com\"]},\n  \"uniqueMatchRequired\": false\n}\n"
+	trimmed := func(r *http.Request) {
+		r.SetBasicAuth("gladly", "s3cret")
+		r.Header.Set("Www-Authenticate", `Basic realm="Acme  Support"`) // an inner double space
+		resign(t, r, []byte(pretty))
+	}
+	if resp, body := h.send(t, request{body: []byte(pretty), edit: trimmed}); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "C-1001") {
+		t.Errorf("signed trimmed, as Gladly documents, over a pretty-printed body: %d %s", resp.StatusCode, body)
+	}
+	collapsed := func(r *http.Request) {
+		r.SetBasicAuth("gladly", "s3cret")
 		r.Header.Set("X-Gladly-Extra", "one  two\tthree")
-		r.Header.Set("X-Static", "value")
-		resign(t, r, []byte(emptyBody))
-		r.Header.Set("X-Gladly-Extra", "  one two   three ")
-	}})
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("extra headers: %d %s", resp.StatusCode, body)
+		auth, err := signing.SignCollapsed([]byte(testKey), &signing.Request{Method: r.Method, Path: r.URL.Path, Header: r.Header, Body: []byte(pretty)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Gladly-Authorization", auth)
+		r.Header.Set("X-Gladly-Extra", "  one two   three ") // white space changed on the way
+	}
+	if resp, body := h.send(t, request{body: []byte(pretty), edit: collapsed}); resp.StatusCode != http.StatusOK {
+		t.Errorf("signed collapsed, as Gladly's Node sample does: %d %s", resp.StatusCode, body)
+	}
+	for _, form := range []string{"trimmed", "collapsed"} {
+		if n := metricValue(t, reg, "lookup_adaptor_signature_verified_total", map[string]string{"headers": form}); n != 1 {
+			t.Errorf("signatures verified with header values %s: %v, want 1", form, n)
+		}
 	}
 }
 

@@ -51,8 +51,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"reason"}),
 		sigVerified: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lookup_adaptor_signature_verified_total",
-			Help: "Signatures verified, by the query-string form that matched (canonical or legacy).",
-		}, []string{"form"}),
+			Help: "Signatures verified, by the query-string form (canonical or legacy) and the header-value form (trimmed or collapsed) that matched.",
+		}, []string{"form", "headers"}),
 		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "lookup_adaptor_store_query_duration_seconds",
 			Help:    "Time spent in the store, by operation and outcome (ok, not_found, error).",

@@ -42,7 +42,7 @@ func TestMetrics(t *testing.T) {
 		`lookup_adaptor_requests_total{code="401",kind="none"} 2`,
 		`lookup_adaptor_auth_failures_total{reason="stale"} 1`,
 		`lookup_adaptor_auth_failures_total{reason="mismatch"} 1`,
-		`lookup_adaptor_signature_verified_total{form="canonical"} 4`,
+		`lookup_adaptor_signature_verified_total{form="canonical",headers="trimmed"} 4`,
 		`lookup_adaptor_store_query_duration_seconds_count{op="link",outcome="ok"} 3`,
 		`lookup_adaptor_store_query_duration_seconds_count{op="customer",outcome="not_found"} 1`,
 		`lookup_adaptor_request_duration_seconds_count{kind="auto_link"} 3`,

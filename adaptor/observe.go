@@ -24,6 +24,9 @@ type Seen struct {
 	CorrelationID string
 	Query         []string // field names, emails and phones masked
 	Diagnosis     string   // why it was refused or failed; empty for a success
+	// Signature names the forms a verified signature matched ("canonical query, header values
+	// trimmed"); empty when none did.
+	Signature string
 }
 
 // Observer receives every request the server answered (Options.Observer): the console's list
@@ -45,6 +48,9 @@ func seen(c echo.Context, status int, delivered, verified bool, elapsed time.Dur
 	}
 	if n, ok := c.Get(lookupCountKey).(int); ok {
 		s.Results = n
+	}
+	if v, ok := c.Get(signatureKey).(signing.Verified); ok {
+		s.Signature = string(v.Form) + " query, header values " + string(v.Headers)
 	}
 	if err != nil {
 		s.Diagnosis = diagnosis(err)

@@ -20,6 +20,7 @@
 package signing
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -99,6 +100,17 @@ type Form string
 const (
 	FormCanonical Form = "canonical"
 	FormLegacy    Form = "legacy"
+)
+
+// HeaderForm says how the signed header values entered the canonical request that verified.
+type HeaderForm string
+
+// The two header-value forms, tried in this order. HeadersTrimmed removes leading and trailing
+// white space only, as Gladly's documentation and its App Platform signer do; HeadersCollapsed
+// also turns each inner run of white space into one space, as Gladly's Node sample adaptor does.
+const (
+	HeadersTrimmed   HeaderForm = "trimmed"
+	HeadersCollapsed HeaderForm = "collapsed"
 )
 
 // Authorization is a parsed Gladly-Authorization header.
@@ -222,6 +234,8 @@ type Verifier struct {
 type Verified struct {
 	// Form is the query-string form the signature verified with.
 	Form Form
+	// Headers is the header-value form it verified with.
+	Headers HeaderForm
 	// Time is the request's Gladly-Time.
 	Time time.Time
 	// Signature is the verified signature, 32 bytes: the identity of the request for replay
@@ -256,26 +270,42 @@ func (v *Verifier) Check(r *Request, now time.Time) (Checked, error) {
 }
 
 // VerifyChecked completes Verify for a request Check passed (with the same Verifier): it
-// compares the signature over r, body included, with what each key gives.
+// compares the signature over r, body included, with what each key gives, in each query-string
+// form and each header-value form (trimmed first; collapsed only when it differs).
 func (v *Verifier) VerifyChecked(r *Request, c Checked) (Verified, error) {
 	auth, t := c.auth, c.time
 	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
-	tail := canonicalTail(r, auth.SignedHeaders, hashHex(r.Body))
+	bodyHash := hashHex(r.Body)
+	tails := []struct {
+		form HeaderForm
+		tail []byte
+	}{{HeadersTrimmed, canonicalTail(r, auth.SignedHeaders, bodyHash, false)}}
+	if collapsed := canonicalTail(r, auth.SignedHeaders, bodyHash, true); !bytes.Equal(collapsed, tails[0].tail) {
+		tails = append(tails, struct {
+			form HeaderForm
+			tail []byte
+		}{HeadersCollapsed, collapsed})
+	}
 	forms := []Form{FormCanonical}
 	if r.RawQuery != "" {
 		forms = append(forms, FormLegacy)
 	}
 	for _, form := range forms {
-		digest := stringToSign(rawTime, requestHash(r, form, tail))
-		for _, key := range v.Keys {
-			if hmac.Equal(signature(key, rawTime, digest), auth.Signature) {
-				return Verified{Form: form, Time: t, Signature: auth.Signature}, nil
+		for _, tl := range tails {
+			digest := stringToSign(rawTime, requestHash(r, form, tl.tail))
+			for _, key := range v.Keys {
+				if hmac.Equal(signature(key, rawTime, digest), auth.Signature) {
+					return Verified{Form: form, Headers: tl.form, Time: t, Signature: auth.Signature}, nil
+				}
 			}
 		}
 	}
 	tried := "the canonical form"
 	if len(forms) > 1 {
 		tried = "the canonical and the legacy query-string forms"
+	}
+	if len(tails) > 1 {
+		tried += ", with header values trimmed and collapsed,"
 	}
 	return Verified{}, fmt.Errorf("%w: tried %s of %s %.64q with %d key(s)", ErrMismatch, tried, r.Method, r.Path, len(v.Keys))
 }
@@ -335,9 +365,16 @@ func (e *SkewError) Error() string {
 
 func (e *SkewError) Unwrap() error { return ErrStale }
 
-// Sign returns the Gladly-Authorization value for r signed with key in the canonical form,
-// covering every header in r.Header. r.Header must already hold Gladly-Time.
-func Sign(key []byte, r *Request) (string, error) {
+// Sign returns the Gladly-Authorization value for r signed with key as Gladly's documentation
+// says — the canonical query form, header values trimmed — covering every header in r.Header.
+// r.Header must already hold Gladly-Time.
+func Sign(key []byte, r *Request) (string, error) { return sign(key, r, false) }
+
+// SignCollapsed is Sign with each inner run of white space in a header value collapsed to one
+// space, as Gladly's Node sample adaptor computes it: for testing a verifier against that form.
+func SignCollapsed(key []byte, r *Request) (string, error) { return sign(key, r, true) }
+
+func sign(key []byte, r *Request, collapse bool) (string, error) {
 	rawTime := strings.TrimSpace(r.Header.Get(HeaderTime))
 	if _, err := time.Parse(TimeLayout, rawTime); err != nil {
 		return "", ErrBadTime
@@ -349,7 +386,7 @@ func Sign(key []byte, r *Request) (string, error) {
 		}
 	}
 	sort.Strings(names)
-	digest := stringToSign(rawTime, requestHash(r, FormCanonical, canonicalTail(r, names, hashHex(r.Body))))
+	digest := stringToSign(rawTime, requestHash(r, FormCanonical, canonicalTail(r, names, hashHex(r.Body), collapse)))
 	return fmt.Sprintf("SigningAlgorithm=%s, SignedHeaders=%s, Signature=%s",
 		Algorithm, strings.Join(names, ";"), hex.EncodeToString(signature(key, rawTime, digest))), nil
 }
@@ -363,9 +400,9 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 // shares, so it is built once. Its size is that of the parts of the request it covers: signed
 // was checked (bounded, no name twice) beforehand.
 
-// canonicalTail renders the header lines, the empty line, the signed header list and the body
-// hash.
-func canonicalTail(r *Request, signed []string, bodyHash string) []byte {
+// canonicalTail renders the header lines — each value trimmed, and with collapse its inner runs
+// of white space made one space — the empty line, the signed header list and the body hash.
+func canonicalTail(r *Request, signed []string, bodyHash string, collapse bool) []byte {
 	values := make([]string, len(signed))
 	size := len(bodyHash) + 2
 	for i, name := range signed {
@@ -376,7 +413,11 @@ func canonicalTail(r *Request, signed []string, bodyHash string) []byte {
 	for i, name := range signed {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = append(b, strings.Join(strings.Fields(values[i]), " ")...)
+		if collapse {
+			b = append(b, strings.Join(strings.Fields(values[i]), " ")...)
+		} else {
+			b = append(b, strings.TrimSpace(values[i])...)
+		}
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')

@@ -153,12 +153,61 @@ func signed(t *testing.T, path, query string, extra map[string]string) *signing.
 	return r
 }
 
+// Both header-value forms verify, the trimmed one (Gladly's documentation, its App Platform
+// signer) first: a value with inner double spaces — a Basic realm, say — signed trimmed, and
+// the same request signed with inner white space collapsed (Gladly's Node sample).
 func TestWhitespaceInSignedHeaders(t *testing.T) {
-	r := signed(t, "/lookup", "", map[string]string{"X-Custom": "a    b\t c"})
-	// The value as it travels may differ in white space; the canonical form collapses it.
+	extra := map[string]string{"Www-Authenticate": `Basic  realm="Acme  Support"`, "X-Custom": "a    b\t c"}
+	r := signed(t, "/lookup", "", extra)
+	got, err := verifier(kaKey).Verify(r, kaNow)
+	if err != nil || got.Headers != signing.HeadersTrimmed {
+		t.Errorf("signed with the values trimmed: %+v, %v", got, err)
+	}
+	r.Header.Del("Gladly-Authorization")
+	auth, err := signing.SignCollapsed([]byte(kaKey), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Gladly-Authorization", auth)
+	// The value as it travels may differ in inner white space; the collapsed form absorbs it.
 	r.Header.Set("X-Custom", "  a b   c  ")
-	if _, err := verifier(kaKey).Verify(r, kaNow); err != nil {
-		t.Errorf("white space must be normalised: %v", err)
+	got, err = verifier(kaKey).Verify(r, kaNow)
+	if err != nil || got.Headers != signing.HeadersCollapsed {
+		t.Errorf("signed with the values collapsed: %+v, %v", got, err)
+	}
+	// Trimmed values that differ inside are a different request.
+	r = signed(t, "/lookup", "", extra)
+	r.Header.Set("Www-Authenticate", `Basic realm="Acme Support"`)
+	if _, err := verifier(kaKey).Verify(r, kaNow); !errors.Is(err, signing.ErrMismatch) {
+		t.Errorf("a trimmed-signed value changed inside verified: %v", err)
+	}
+}
+
+// Gladly's published example (its developer documentation on request signing) verifies, and
+// Sign reproduces it from the same headers and time.
+func TestGladlyPublishedExample(t *testing.T) {
+	const (
+		key       = "test-apikey-1"
+		body      = `{"lookupLevel":"DETAILED","query":{"emails":["martha.williams@gmail.com"],"externalCustomerId":"abc","favoriteDate":"2018-08-19T07:00:00.000Z","favoriteFood":"Apple Pie","id":"o2sg-TMTSD2rTwMuxzewbA","name":"Martha Williams","phones":["+15013299800"]},"uniqueMatchRequired":true}`
+		signature = "4c633fca4914f51df04c9ec40f4545d66d653e771c6634e33eed52a242bc278c"
+		list      = "accept;content-type;gladly-correlation-id;gladly-time;x-b3-traceid"
+	)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	h.Set("Gladly-Correlation-Id", "vXmSEPjVSWCaCMzvjufxZg")
+	h.Set("X-B3-Traceid", "bd799210f8d549609a08ccef8ee7f166")
+	h.Set("Gladly-Time", "20190213T214016Z")
+	r := &signing.Request{Method: "POST", Path: "/api/v2/customer/lookup", Header: h, Body: []byte(body)}
+	auth, err := signing.Sign([]byte(key), r)
+	if want := "SigningAlgorithm=hmac-sha256, SignedHeaders=" + list + ", Signature=" + signature; err != nil || auth != want {
+		t.Fatalf("Sign = %s, %v\nwant %s", auth, err, want)
+	}
+	h.Set("Gladly-Authorization", auth)
+	v := verifier(key)
+	v.MaxSkew = 0
+	if got, err := v.Verify(r, time.Now()); err != nil || got.Form != signing.FormCanonical || got.Headers != signing.HeadersTrimmed {
+		t.Errorf("Gladly's example: %+v, %v", got, err)
 	}
 }
 
