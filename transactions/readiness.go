@@ -23,11 +23,18 @@ const (
 	RuleFulfillStatus = "every fulfillment has a status"
 	RuleTracking      = "every fulfillment has tracking"
 	RuleProductIDs    = "fulfillments' productIds name real products"
+	// What Gladly's App Platform order mapping (gladly_order) reads wrong: it parses dates as
+	// RFC 3339 date-times only (a date-only value becomes null), and money with a number pattern
+	// that stops at a thousands separator ("£1,200.00" becomes 1).
+	RuleDateTimes = "createdAt and estimatedDeliveryDate as RFC 3339 date-times (gladly_order reads a date-only value as null)"
+	RuleMoney     = "orderTotal and prices as one plain number, no thousands separators (gladly_order reads £1,200.00 as 1)"
 )
 
 // ReadinessRules lists the rules in the order reports give them.
-var ReadinessRules = []string{RuleOrderNumber, RuleCreatedAt, RuleOrderStatus, RuleOrderTotal, RuleCurrencyCode,
-	RuleProducts, RuleFulfillments, RuleFulfillStatus, RuleTracking, RuleProductIDs}
+func ReadinessRules() []string {
+	return []string{RuleOrderNumber, RuleCreatedAt, RuleOrderStatus, RuleOrderTotal, RuleCurrencyCode,
+		RuleProducts, RuleFulfillments, RuleFulfillStatus, RuleTracking, RuleProductIDs, RuleDateTimes, RuleMoney}
+}
 
 // OrderProblems lists the readiness rules an ORDER breaks, in ReadinessRules order; nil for
 // one that is ready, and for a transaction of any other type.
@@ -42,13 +49,16 @@ func OrderProblems(tx Transaction) []string {
 		OrderTotal   string `json:"orderTotal"`
 		CurrencyCode string `json:"currencyCode"`
 		Products     []struct {
-			ID string `json:"id"`
+			ID        string `json:"id"`
+			UnitPrice string `json:"unitPrice"`
+			Total     string `json:"total"`
 		} `json:"products"`
 		Fulfillments []struct {
-			Status         string   `json:"status"`
-			TrackingNumber string   `json:"trackingNumber"`
-			TrackingURL    string   `json:"trackingUrl"`
-			ProductIDs     []string `json:"productIds"`
+			Status                string   `json:"status"`
+			TrackingNumber        string   `json:"trackingNumber"`
+			TrackingURL           string   `json:"trackingUrl"`
+			ProductIDs            []string `json:"productIds"`
+			EstimatedDeliveryDate string   `json:"estimatedDeliveryDate"`
 		} `json:"fulfillments"`
 	}
 	_ = json.Unmarshal(tx.Wire(), &o) // the wire form is validated, string-only JSON
@@ -60,12 +70,18 @@ func OrderProblems(tx Transaction) []string {
 		RuleCurrencyCode: !isCurrencyCode(o.CurrencyCode),
 		RuleProducts:     len(o.Products) == 0,
 		RuleFulfillments: len(o.Fulfillments) == 0,
+		RuleDateTimes:    o.CreatedAt != "" && !isDateTime(o.CreatedAt),
+		RuleMoney:        o.OrderTotal != "" && !plainAmount(o.OrderTotal),
 	}
 	ids := map[string]bool{}
 	for _, p := range o.Products {
 		ids[p.ID] = p.ID != ""
+		for _, price := range []string{p.UnitPrice, p.Total} {
+			broken[RuleMoney] = broken[RuleMoney] || price != "" && !plainAmount(price)
+		}
 	}
 	for _, f := range o.Fulfillments {
+		broken[RuleDateTimes] = broken[RuleDateTimes] || f.EstimatedDeliveryDate != "" && !isDateTime(f.EstimatedDeliveryDate)
 		broken[RuleFulfillStatus] = broken[RuleFulfillStatus] || f.Status == ""
 		broken[RuleTracking] = broken[RuleTracking] || (f.TrackingNumber == "" && f.TrackingURL == "")
 		for _, id := range f.ProductIDs {
@@ -74,7 +90,7 @@ func OrderProblems(tx Transaction) []string {
 		broken[RuleProductIDs] = broken[RuleProductIDs] || len(f.ProductIDs) == 0
 	}
 	var out []string
-	for _, r := range ReadinessRules {
+	for _, r := range ReadinessRules() {
 		if broken[r] {
 			out = append(out, r)
 		}
@@ -89,6 +105,31 @@ func isISOTime(s string) bool {
 		}
 	}
 	return false
+}
+
+// isDateTime reports whether s is a full RFC 3339 date-time, with its zone.
+func isDateTime(s string) bool {
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
+}
+
+// plainAmount reports whether the first number in s — digits, then a fraction after a point —
+// is its only one: what a number pattern reads from "$50.00", and not from "£1,200.00"
+// (it stops at the comma) or from "free" (no number at all).
+func plainAmount(s string) bool {
+	i := strings.IndexFunc(s, unicode.IsDigit)
+	if i < 0 {
+		return false
+	}
+	j := i
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if j+1 < len(s) && s[j] == '.' && s[j+1] >= '0' && s[j+1] <= '9' {
+		for j++; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
+		}
+	}
+	return !strings.ContainsFunc(s[j:], unicode.IsDigit)
 }
 
 func hasCurrencySymbol(s string) bool {
@@ -157,7 +198,7 @@ func (r *Readiness) Lines() []string {
 		return []string{"ORDER readiness: no orders"}
 	}
 	out := []string{fmt.Sprintf("ORDER readiness: %d of %d orders ready for Gladly's AI agent", r.Ready, r.Orders)}
-	for _, rule := range ReadinessRules {
+	for _, rule := range ReadinessRules() {
 		if n := r.Broken[rule]; n > 0 {
 			out = append(out, fmt.Sprintf("  %d orders lack %s (e.g. %s)", n, rule, strings.Join(slices.Clone(r.Examples[rule]), ", ")))
 		}

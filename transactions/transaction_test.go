@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,34 @@ func nonString(v any, path string) (string, bool) {
 		return "", true
 	}
 	return path, false
+}
+
+// The rules for what Gladly's App Platform order mapping (gladly_order) reads wrong: a date
+// that is not a full RFC 3339 date-time, and money whose number a pattern does not read whole.
+func TestOrdersGladlyOrderMisreads(t *testing.T) {
+	order := func(fields string) transactions.Transaction {
+		tx, err := transactions.Parse([]byte(`{"type":"ORDER","orderNumber":"1","orderStatus":"shipped","currencyCode":"GBP",` + fields + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	good := `"createdAt":"2026-10-01T12:00:00Z","orderTotal":"£1200.00","products":[{"id":"p","unitPrice":"£30","total":"£1200.00"}],` +
+		`"fulfillments":[{"productIds":["p"],"status":"shipped","trackingNumber":"1Z","estimatedDeliveryDate":"2026-10-05T17:00:00+01:00"}]`
+	if p := transactions.OrderProblems(order(good)); len(p) != 0 {
+		t.Errorf("a ready order breaks %v", p)
+	}
+	for _, tc := range []struct {
+		name, fields, rule string
+	}{
+		{"a date-only createdAt", strings.Replace(good, "2026-10-01T12:00:00Z", "2026-10-01", 1), transactions.RuleDateTimes},
+		{"a date-only delivery date", strings.Replace(good, "2026-10-05T17:00:00+01:00", "2026-10-05", 1), transactions.RuleDateTimes},
+		{"a thousands separator in the total", strings.Replace(good, `"orderTotal":"£1200.00"`, `"orderTotal":"£1,200.00"`, 1), transactions.RuleMoney},
+		{"a thousands separator in a product total", strings.Replace(good, `"total":"£1200.00"`, `"total":"£1 200.00"`, 1), transactions.RuleMoney},
+		{"a total with no number", strings.Replace(good, `"orderTotal":"£1200.00"`, `"orderTotal":"free"`, 1), transactions.RuleMoney},
+	} {
+		if p := transactions.OrderProblems(order(tc.fields)); !slices.Contains(p, tc.rule) {
+			t.Errorf("%s: problems %v, want %q", tc.name, p, tc.rule)
+		}
+	}
 }
