@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -41,13 +40,8 @@ func (a *app) checkCommand() *cobra.Command {
 				user, pass, _ := strings.Cut(basic, ":")
 				o.Basic = url.UserPassword(user, pass)
 			}
-			o.Header = http.Header{}
-			for _, h := range headers {
-				name, value, ok := strings.Cut(h, ":")
-				if !ok {
-					return fmt.Errorf("--header %q: want 'Name: value'", h)
-				}
-				o.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+			if o.Header, err = parseHeaders(headers); err != nil {
+				return err
 			}
 			if cases != "" {
 				if o.Cases, err = replay.Load(cases); err != nil {

@@ -13,7 +13,9 @@ import (
 // with key into Gladly-Authorization. It serves tests and tooling that play Gladly's part.
 func NewRequest(key []byte, method, path, rawQuery string, body []byte, t time.Time) (*Request, error) {
 	h := http.Header{}
-	h.Set("Content-Type", "application/json")
+	if method != http.MethodGet || len(body) > 0 {
+		h.Set("Content-Type", "application/json")
+	}
 	h.Set("Accept", "application/json")
 	h.Set("Gladly-Correlation-Id", randomID(16, base64.RawURLEncoding.EncodeToString))
 	h.Set("X-B3-Traceid", randomID(16, hex.EncodeToString))
