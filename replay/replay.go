@@ -11,17 +11,20 @@ package replay
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,6 +47,12 @@ type Case struct {
 	Body    []byte            // request.json, as is (none for a GET)
 	Headers map[string]string // headers.json, if any
 	Want    Response          // response.json
+	// Err is why the case could not be loaded (a malformed file): it fails when run, and the
+	// others still run.
+	Err error
+	// Skip, when not empty, is why a folder that looks like a case is not one (no
+	// response.json): it is named when run, and neither passes nor fails.
+	Skip string
 }
 
 // Target is where a case goes when it is not a lookup POST (target.json): Method (default
@@ -55,8 +64,13 @@ type Target struct {
 	Query  string `json:"query"`
 }
 
+// caseFiles are the files a case directory may hold.
+var caseFiles = []string{"request.json", "response.json", "headers.json", "target.json"}
+
 // Load finds every case under paths: a path is a case directory itself or a directory whose
-// subdirectories (at any depth) are. Cases come back sorted by name.
+// subdirectories (at any depth) are. A directory holding any of a case's files is a case; one
+// without response.json is skipped (Skip says so), and one whose files do not read is a case
+// that fails (Err). Cases come back sorted by name.
 func Load(paths ...string) ([]Case, error) {
 	var cases []Case
 	for _, root := range paths {
@@ -64,20 +78,14 @@ func Load(paths ...string) ([]Case, error) {
 			if err != nil {
 				return err
 			}
-			// A case is a directory with response.json: the expected answer.
-			if d.IsDir() || d.Name() != "response.json" {
+			if !d.IsDir() || !holdsCase(p) {
 				return nil
 			}
-			dir := filepath.Dir(p)
-			name, _ := filepath.Rel(root, dir)
+			name, _ := filepath.Rel(root, p)
 			if name == "." {
-				name = filepath.Base(dir)
+				name = filepath.Base(p)
 			}
-			c, err := loadCase(name, dir)
-			if err != nil {
-				return err
-			}
-			cases = append(cases, c)
+			cases = append(cases, loadCase(name, p))
 			return nil
 		})
 		if err != nil {
@@ -91,25 +99,42 @@ func Load(paths ...string) ([]Case, error) {
 	return cases, nil
 }
 
-func loadCase(name, dir string) (Case, error) {
+// holdsCase reports whether dir holds any of a case's files.
+func holdsCase(dir string) bool {
+	for _, f := range caseFiles {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func loadCase(name, dir string) Case {
 	c := Case{Name: name, Dir: dir}
+	if _, err := os.Stat(filepath.Join(dir, "response.json")); errors.Is(err, fs.ErrNotExist) {
+		c.Skip = "no response.json (the expected answer), so nothing to compare with"
+		return c
+	}
 	if err := readJSON(filepath.Join(dir, "target.json"), &c.Target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return c, err
+		c.Err = err
+		return c
 	}
 	if c.Target.Method == "" {
 		c.Target.Method = http.MethodPost
 	}
 	var err error
 	if c.Body, err = os.ReadFile(filepath.Join(dir, "request.json")); err != nil && !(errors.Is(err, fs.ErrNotExist) && c.Target.Method == http.MethodGet) {
-		return c, err
+		c.Err = err
+		return c
 	}
 	if err := readJSON(filepath.Join(dir, "response.json"), &c.Want); err != nil {
-		return c, err
+		c.Err = err
+		return c
 	}
 	if err := readJSON(filepath.Join(dir, "headers.json"), &c.Headers); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return c, err
+		c.Err = err
 	}
-	return c, nil
+	return c
 }
 
 func readJSON(path string, v any) error {
@@ -179,9 +204,9 @@ func (c *Case) Check(status int, body []byte) error {
 	case err2 != nil:
 		problems = append(problems, "response.json body is not JSON: "+err2.Error())
 	case err1 != nil:
-		problems = append(problems, "answer is not JSON: "+text.Truncate(string(body), maxShown))
+		problems = append(problems, "answer is not JSON: "+text.Truncate(string(body), 2000))
 	case !reflect.DeepEqual(got, want):
-		problems = append(problems, "body differs:\n    got  "+compact(body)+"\n    want "+compact(c.Want.Body))
+		problems = append(problems, "body differs:\n    "+strings.Join(differences(got, want), "\n    "))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
@@ -191,6 +216,9 @@ func (c *Case) Check(status int, body []byte) error {
 
 // Do sends c to target and checks the answer, returning what came back.
 func (c *Case) Do(ctx context.Context, client *http.Client, target string, key []byte, now time.Time) (Response, error) {
+	if c.Err != nil {
+		return Response{}, c.Err
+	}
 	req, err := c.NewRequest(ctx, target, key, now)
 	if err != nil {
 		return Response{}, err
@@ -208,20 +236,128 @@ func (c *Case) Do(ctx context.Context, client *http.Client, target string, key [
 }
 
 // Run replays every case against target, printing one line per case and a summary to out, and
-// returns how many passed and failed.
+// returns how many passed and failed. Skipped folders are named and counted apart. When every
+// failing case got the same status where it expected another — all 401, all 404 — the summary
+// says what that usually means.
 func Run(ctx context.Context, client *http.Client, target string, key []byte, cases []Case, out io.Writer) (passed, failed int) {
+	skipped := 0
+	statuses := map[int]int{} // status → cases that got it unexpectedly
 	for i := range cases {
 		c := &cases[i]
-		if _, err := c.Do(ctx, client, target, key, time.Now()); err != nil {
+		if c.Skip != "" {
+			skipped++
+			fmt.Fprintf(out, "SKIP %s: %s\n", c.Name, c.Skip)
+			continue
+		}
+		got, err := c.Do(ctx, client, target, key, time.Now())
+		if err != nil {
 			failed++
+			if got.Status != c.Want.Status {
+				statuses[got.Status]++
+			}
 			fmt.Fprintf(out, "FAIL %s: %v\n", c.Name, err)
 			continue
 		}
 		passed++
 		fmt.Fprintf(out, "ok   %s\n", c.Name)
 	}
-	fmt.Fprintf(out, "%d passed, %d failed\n", passed, failed)
+	fmt.Fprintf(out, "%d passed, %d failed", passed, failed)
+	if skipped > 0 {
+		fmt.Fprintf(out, ", %d skipped", skipped)
+	}
+	fmt.Fprintln(out)
+	if failed > 1 {
+		switch {
+		case statuses[http.StatusUnauthorized] == failed:
+			fmt.Fprintln(out, "hint: every failing case was refused 401: is --key the adaptor's signing key (and the adaptor's clock right)?")
+		case statuses[http.StatusNotFound] == failed:
+			fmt.Fprintln(out, "hint: every failing case got 404: --url must be the lookup URL, path included, as in http://127.0.0.1:8080/lookup")
+		}
+	}
 	return passed, failed
+}
+
+// maxDifferences bounds how many differences a mismatch lists.
+const maxDifferences = 20
+
+// differences lists where got and want (decoded JSON) differ, each as a JSON path with both
+// values: "results[0].name: got \"Ada\", want \"Ada Lovelace\"".
+func differences(got, want any) []string {
+	var out []string
+	var walk func(path string, g, w any)
+	walk = func(path string, g, w any) {
+		if len(out) >= maxDifferences {
+			return
+		}
+		switch wv := w.(type) {
+		case map[string]any:
+			gv, ok := g.(map[string]any)
+			if !ok {
+				break
+			}
+			keys := map[string]bool{}
+			for k := range wv {
+				keys[k] = true
+			}
+			for k := range gv {
+				keys[k] = true
+			}
+			for _, k := range slices.Sorted(maps.Keys(keys)) {
+				gk, inGot := gv[k]
+				wk, inWant := wv[k]
+				switch {
+				case !inGot:
+					out = append(out, fmt.Sprintf("%s: missing, want %s", join(path, k), shown(wk)))
+				case !inWant:
+					out = append(out, fmt.Sprintf("%s: not expected, got %s", join(path, k), shown(gk)))
+				default:
+					walk(join(path, k), gk, wk)
+				}
+			}
+			return
+		case []any:
+			gv, ok := g.([]any)
+			if !ok {
+				break
+			}
+			for i := range max(len(gv), len(wv)) {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				switch {
+				case i >= len(gv):
+					out = append(out, fmt.Sprintf("%s: missing, want %s", p, shown(wv[i])))
+				case i >= len(wv):
+					out = append(out, fmt.Sprintf("%s: not expected, got %s", p, shown(gv[i])))
+				default:
+					walk(p, gv[i], wv[i])
+				}
+			}
+			return
+		}
+		if !reflect.DeepEqual(g, w) {
+			out = append(out, fmt.Sprintf("%s: got %s, want %s", cmp.Or(path, "(the body)"), shown(g), shown(w)))
+		}
+	}
+	walk("", got, want)
+	if len(out) == maxDifferences {
+		out = append(out, "…")
+	}
+	return out
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// shown is a decoded JSON value as a short JSON text.
+func shown(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return text.Truncate(string(b), 200)
 }
 
 func decode(b []byte) (any, error) {
@@ -232,15 +368,4 @@ func decode(b []byte) (any, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// maxShown bounds how much of an answer a mismatch shows.
-const maxShown = 2000
-
-func compact(b []byte) string {
-	var buf bytes.Buffer
-	if json.Compact(&buf, b) != nil {
-		return text.Truncate(string(b), maxShown)
-	}
-	return text.Truncate(buf.String(), maxShown)
 }
