@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -14,17 +16,20 @@ import (
 
 func (a *app) checkCommand() *cobra.Command {
 	var o check.Options
-	var target, key, basic, cases string
+	var target, key, basic, cases, cacert string
 	var headers []string
 	cmd := &cobra.Command{
-		Use:   "check --url URL --key K [--basic USER:PASS] [--header 'Name: value'] [--cases DIR]",
+		Use:   "check --url URL --key K [--basic USER:PASS] [--header 'Name: value'] [--customer ID] [--email E] [--cacert FILE] [--cases DIR]",
 		Short: "Check a deployed adaptor from outside, as Gladly would call it",
 		Long: "Check the adaptor at URL — this project's or any other — as Gladly and an admin would: it is\n" +
 			"reachable; its TLS certificate is valid (https); unsigned, wrongly signed and stale requests\n" +
-			"are refused with 401; signed lookups (an auto-link and a detailed lookup for unknown customers,\n" +
-			"and the replay cases under --cases) are answered 200 with application/json, results only and\n" +
-			"strings only, one result at most for DETAILED, within --limit. One line per check, a summary,\n" +
-			"and a non-zero exit on any failure.",
+			"are refused (any 4xx; a 5xx is a crash); signed lookups — an auto-link, the same over a body\n" +
+			"that is not compact JSON and with a header value holding a double space, a detailed lookup,\n" +
+			"the replay cases under --cases — are answered 200 with results only and strings only, one\n" +
+			"result at most for DETAILED, within --limit. With --customer and --email, a stored customer's\n" +
+			"answers are examined too: ISO dates, phone types, the ORDER readiness rules, and\n" +
+			"uniqueMatchRequired honoured. Each check is PASS, WARN (Gladly copes, or the data is at\n" +
+			"fault) or FAIL; one line each, a summary, and a non-zero exit only on a FAIL.",
 		Example: "  lookup-adaptor check --url https://adaptor.example.com/lookup --key \"$KEY\" --cases testdata/cases",
 		Args:    cobra.NoArgs,
 		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, _ []string) error {
@@ -43,6 +48,11 @@ func (a *app) checkCommand() *cobra.Command {
 			if o.Header, err = parseHeaders(headers); err != nil {
 				return err
 			}
+			if cacert != "" {
+				if o.RootCAs, err = readCAs(cacert); err != nil {
+					return err
+				}
+			}
 			if cases != "" {
 				if o.Cases, err = replay.Load(cases); err != nil {
 					return err
@@ -50,15 +60,12 @@ func (a *app) checkCommand() *cobra.Command {
 			}
 			results := check.Run(cmd.Context(), o)
 			out := cmd.OutOrStdout()
-			passed := 0
+			var count [check.Fail + 1]int
 			for _, r := range results {
-				mark := "FAIL"
-				if r.OK {
-					mark, passed = "ok  ", passed+1
-				}
-				fmt.Fprintf(out, "%s %-62s %8s  %s\n", mark, r.Name, r.Took.Round(time.Millisecond), r.Detail)
+				count[r.Verdict]++
+				fmt.Fprintf(out, "%s %-64s %8s  %s\n", r.Verdict, r.Name, r.Took.Round(time.Millisecond), r.Detail)
 			}
-			fmt.Fprintf(out, "%d passed, %d failed\n", passed, len(results)-passed)
+			fmt.Fprintf(out, "%d passed, %d warned, %d failed\n", count[check.Pass], count[check.Warn], count[check.Fail])
 			if check.Failed(results) {
 				return check.ErrFailed
 			}
@@ -70,6 +77,22 @@ func (a *app) checkCommand() *cobra.Command {
 	cmd.Flags().StringVar(&basic, "basic", "", "HTTP Basic credentials Gladly sends, as user:password")
 	cmd.Flags().StringArrayVar(&headers, "header", nil, "an extra static header Gladly sends, as 'Name: value' (repeatable)")
 	cmd.Flags().StringVar(&cases, "cases", "", "a directory of replay cases to run as well")
+	cmd.Flags().StringVar(&o.Customer, "customer", "", "the externalCustomerId of a stored customer, whose detailed answer is examined")
+	cmd.Flags().StringVar(&o.Email, "email", "", "the email of a stored customer, searched for and examined")
+	cmd.Flags().StringVar(&cacert, "cacert", "", "a PEM file of CA certificates to trust for an https URL (a private CA, a self-signed certificate)")
 	cmd.Flags().DurationVar(&o.Limit, "limit", 5*time.Second, "the most an answer may take")
 	return cmd
+}
+
+// readCAs reads the PEM certificates in path into a pool.
+func readCAs(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cacert: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("--cacert %s: no PEM certificate in it", path)
+	}
+	return pool, nil
 }

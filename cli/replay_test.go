@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,7 +44,7 @@ func replayCorpus(t *testing.T, useStore func()) {
 	// With the wrong key every signed case must fail, and replay must say so. (Its many FAIL
 	// lines are expected, so only the summary is logged.)
 	out, err = runQuiet("", "replay", "--config", repoConfig, "--url", url, "--key", "wrong-key", corpus)
-	if err == nil || !strings.Contains(out, "FAIL search_name: status 401, want 200") {
+	if err == nil || !strings.Contains(out, "FAIL search_name: status 401, want 200") || !strings.Contains(out, "hint: every failing case was refused 401") {
 		t.Errorf("replay with the wrong key: %v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -60,9 +62,19 @@ func TestCheckCommand(t *testing.T) {
 	defer cancel()
 	cfg, _ := startServe(t, ctx)
 	url := "http://" + cfg.Server.Addr + cfg.Server.Path
-	out, err := runQuiet("", "check", "--config", repoConfig, "--url", url, "--key", "serve-test-key", "--cases", corpus)
-	if err != nil || !strings.Contains(out, " passed, 0 failed") || !strings.Contains(out, "ok   a signed detailed lookup") {
+	out, err := runQuiet("", "check", "--config", repoConfig, "--url", url, "--key", "serve-test-key", "--cases", corpus,
+		"--customer", "C-1003", "--email", "ada@example.com")
+	if err != nil || !strings.Contains(out, " passed, 0 warned, 0 failed") || !strings.Contains(out, "PASS a signed detailed lookup") ||
+		!strings.Contains(out, "PASS a detailed lookup of C-1003 answers that customer") {
 		t.Fatalf("check: %v\n%s", err, out)
+	}
+	notPEM := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runQuiet("", "check", "--config", repoConfig, "--url", url, "--key", "serve-test-key", "--cacert", notPEM); err == nil ||
+		!strings.Contains(err.Error(), "no PEM certificate in it") {
+		t.Errorf("check --cacert with no certificate: %v", err)
 	}
 	out, err = runQuiet("", "check", "--config", repoConfig, "--url", url, "--key", "wrong-key")
 	if err == nil || !strings.Contains(out, "FAIL a signed auto-link for an unknown customer is answered") {
