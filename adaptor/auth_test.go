@@ -171,7 +171,7 @@ func TestConfigurablePaths(t *testing.T) {
 func TestHeaderValueFormsAndBodyAsSent(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := start(t, adaptor.Options{Metrics: adaptor.NewMetrics(reg), Basic: adaptor.BasicAuth{Username: "gladly", Password: "s3cret", Realm: "Acme  Support"}})
-	pretty := "{\n  \"lookupLevel\": \"BASIC\",\n  \"query\": {\"id\": \"Qx7\", \"emails\": [\"ada\u0040example.com\"]},\n  \"uniqueMatchRequired\": false\n}\n"
+	pretty := "{\n  \"lookupLevel\": \"BASIC\",\n  \"query\": {\"id\": \"Qx7\", \"emails\": [\"ada\\u0040example.com\"]},\n  \"uniqueMatchRequired\": false\n}\n"
 	trimmed := func(r *http.Request) {
 		r.SetBasicAuth("gladly", "s3cret")
 		r.Header.Set("Www-Authenticate", `Basic realm="Acme  Support"`) // an inner double space
