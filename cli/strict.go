@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/spf13/viper"
 )
 
@@ -100,37 +101,10 @@ func fileKeys(m map[string]any, prefix string) []string {
 
 // didYouMean suggests the nearest of candidates to s, when it is near enough to be a typo.
 func didYouMean(s string, candidates []string) string {
-	best, bestDist := "", len(s)
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
-			best, bestDist = c, d
-		}
+	if best := text.Nearest(s, candidates); best != "" {
+		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
-	if best == "" || bestDist > max(2, len(s)/4) {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // checkDurations refuses a duration written without a unit ("5" for 5 seconds would be 5

@@ -1,5 +1,6 @@
-// Package text holds the one way this project shortens text a client or a remote chose: by
-// bytes, never inside a UTF-8 sequence, marked with an ellipsis.
+// Package text holds how this project words text for people: shortening what a client or a
+// remote chose (by bytes, never inside a UTF-8 sequence, marked with an ellipsis), and naming
+// the near miss of a mistyped key.
 package text
 
 import "unicode/utf8"

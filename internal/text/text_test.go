@@ -31,3 +31,21 @@ func TestTruncate(t *testing.T) {
 		t.Errorf("a long text cut to %d bytes, valid %v", len(got), utf8.ValidString(got))
 	}
 }
+
+// Nearest names a near miss, and nothing for a word that is not one.
+func TestNearest(t *testing.T) {
+	keys := []string{"externalCustomerId", "emails", "phones", "server.addr", "admin.addr"}
+	for in, want := range map[string]string{
+		"phone":              "phones",
+		"Email":              "emails",
+		"externalCustomerID": "externalCustomerId",
+		"server.adr":         "server.addr",
+		"zzz":                "",
+		"transactions":       "",
+		"":                   "",
+	} {
+		if got := text.Nearest(in, keys); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

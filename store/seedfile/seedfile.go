@@ -20,6 +20,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/jsonvalue"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
+	"github.com/lookup-adaptor/lookup-adaptor/internal/text"
 	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
@@ -325,7 +326,11 @@ func ParseCustomer(v any) (store.Customer, error) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(seedFields, k) {
-			return store.Customer{}, fieldError(k, "unknown field; want one of "+strings.Join(seedFields, ", "))
+			msg := "unknown field"
+			if near := text.Nearest(k, seedFields); near != "" {
+				msg += " (did you mean " + near + "?)"
+			}
+			return store.Customer{}, fieldError(k, msg+"; want one of "+strings.Join(seedFields, ", "))
 		}
 	}
 	var c store.Customer

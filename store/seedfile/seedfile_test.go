@@ -51,7 +51,8 @@ func TestSeedErrorsNameTheRecord(t *testing.T) {
 	cases := []struct {
 		name, file, in, want string
 	}{
-		{"unknown field", "a.jsonl", `{"externalCustomerId":"1","email":"x@example.com"}`, "a.jsonl:1: email: unknown field"},
+		{"unknown field", "a.jsonl", `{"externalCustomerId":"1","email":"x@example.com"}`, "a.jsonl:1: email: unknown field (did you mean emails?)"},
+		{"unknown field, no near miss", "a.jsonl", `{"externalCustomerId":"1","loyalty":"gold"}`, "a.jsonl:1: loyalty: unknown field; want one of externalCustomerId,"},
 		{"missing id", "a.jsonl", "\n" + `{"name":"Ada"}`, "a.jsonl:2: externalCustomerId: required"},
 		{"nested attribute", "a.json", `[{"externalCustomerId":"1"},{"externalCustomerId":"2","customAttributes":{"a":{"b":1}}}]`, "a.json: record 1: customAttributes.a:"},
 		{"bad phone type", "a.json", `[{"externalCustomerId":"1","phones":[{"original":"1","type":"CAR"}]}]`, "a.json: record 0: phones[0].type:"},
