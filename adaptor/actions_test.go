@@ -15,6 +15,7 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/actions"
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/internal/component"
 )
 
 // demoActions are the demo catalog's actions, run by the built-in handler.
@@ -204,13 +205,7 @@ func TestActionURLsAndSignedPaths(t *testing.T) {
 // The Python receiver example of docs/actions.md verifies a webhook the real server sent, and
 // refuses it tampered.
 func TestPythonWebhookExample(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is missing")
-		}
-		t.Skip("no python3")
-	}
+	python := component.Program(t, "python3", "the Python webhook example's test")
 	var got []byte
 	var header string
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

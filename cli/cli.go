@@ -118,3 +118,14 @@ func (a *app) withConfig(fn func(cmd *cobra.Command, cfg *Config, args []string)
 		return fn(cmd, cfg, args)
 	}
 }
+
+// needArgs accepts at least min arguments (exactly min when exact), and otherwise says what the
+// command needs, with an example: cobra's "requires at least 1 arg(s)" names neither.
+func needArgs(min int, exact bool, what, example string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min || exact && len(args) > min {
+			return fmt.Errorf("%s needs %s, as in: %s", cmd.Name(), what, example)
+		}
+		return nil
+	}
+}

@@ -389,16 +389,16 @@ func (c *Config) keyBytes() [][]byte {
 	return keys
 }
 
-// newLogger builds the process logger from log.level and log.format. JSON logs (production)
-// are buffered and flushed every second and on Sync, so a busy server does not make one write
-// system call per request; console logs (development) are written at once.
-func newLogger(c *Config) (*zap.Logger, error) {
+// newLogger builds the process logger, writing to w, from log.level and log.format. JSON logs
+// (production) are buffered and flushed every second and on Sync, so a busy server does not make
+// one write system call per request; console logs (development) are written at once.
+func newLogger(c *Config, w zapcore.WriteSyncer) (*zap.Logger, error) {
 	level, err := zapcore.ParseLevel(c.Log.Level)
 	if err != nil {
 		return nil, err
 	}
 	var enc zapcore.Encoder
-	var out zapcore.WriteSyncer = zapcore.Lock(os.Stderr)
+	var out = zapcore.Lock(w)
 	if c.Log.Format == "console" {
 		enc = zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
 	} else {

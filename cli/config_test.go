@@ -175,7 +175,7 @@ func TestLoggerLevelsAndFormats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		log, err := newLogger(c)
+		log, err := newLogger(c, os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,7 @@ func (a *app) deleteCommand() *cobra.Command {
 		Long: "Delete the customers with these externalCustomerIds, every way of finding them with them,\n" +
 			"in one all-or-nothing unit. Ids of no stored customer are reported. With SQLite the deleted\n" +
 			"data is overwritten in the database file.",
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(1, false, "the externalCustomerId of each customer to delete", "lookup-adaptor delete C-1001 C-1002"),
 		RunE: func(cmd *cobra.Command, ids []string) error {
 			return a.withStore(cmd, false, func(cfg *Config, st store.Store, _ *store.Normalizer) error {
 				l, err := capability[store.Loader](st, cfg, "delete", "store.Loader")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/component"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres"
@@ -53,14 +54,29 @@ func TestVersion(t *testing.T) {
 
 // make says which package to install when there is no C compiler for cgo.
 func TestMakeDiagnosesMissingCompiler(t *testing.T) {
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("no make here")
-	}
+	component.Program(t, "make", "the Makefile's compiler check")
 	out, err := exec.Command("make", "-s", "-C", "..", "cc", "CC=no-such-compiler").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "apt-get install gcc libc6-dev") {
 		t.Errorf("make cc without a compiler: %v\n%s", err, out)
 	}
 	if out, err := exec.Command("make", "-s", "-C", "..", "cc").CombinedOutput(); err != nil {
 		t.Errorf("make cc with the compiler this machine has: %v\n%s", err, out)
+	}
+}
+
+// A command given too few (or too many) arguments says what it needs, with an example.
+func TestMissingArgumentsAreNamed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"delete"}, "delete needs the externalCustomerId of each customer to delete, as in: lookup-adaptor delete C-1001"},
+		{[]string{"seed"}, "seed needs the seed files or directories to load"},
+		{[]string{"replay", "--url", "http://127.0.0.1:1/lookup"}, "replay needs a directory of cases, as in:"},
+		{[]string{"sign", "a.json", "b.json"}, "sign needs one file holding the body (- for standard input)"},
+	} {
+		if _, err := runQuiet("", tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
 	}
 }

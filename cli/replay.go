@@ -22,7 +22,7 @@ func (a *app) replayCommand() *cobra.Command {
 			"method, path and query) — against the adaptor at URL, signed with the current time.\n" +
 			"Prints a line per case and a summary; exits non-zero on any mismatch.",
 		Example: "  lookup-adaptor replay --url http://127.0.0.1:8080/lookup --key \"$KEY\" testdata/cases",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    needArgs(1, false, "a directory of cases", "lookup-adaptor replay --url http://127.0.0.1:8080/lookup testdata/cases"),
 		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, paths []string) error {
 			if target == "" {
 				return errors.New("replay needs --url, the adaptor's lookup URL")

@@ -16,24 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/component"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
 )
-
-// need returns the path of a program the test cannot do without: skipped outside CI, failed
-// under CI=true.
-func need(t *testing.T, program string) string {
-	t.Helper()
-	path, err := exec.LookPath(program)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: .ci/run installs it", program)
-		}
-		t.Skipf("%s is not installed", program)
-	}
-	return path
-}
 
 // replica is one lookup-adaptor serve process.
 type replica struct {
@@ -49,7 +36,7 @@ type replica struct {
 // themselves.
 func TestTwoReplicasOnePostgres(t *testing.T) {
 	pgtest.ServerDSN(t) // the same gate as every PostgreSQL test
-	nginx := need(t, "nginx")
+	nginx := component.Program(t, "nginx", "the replica failover test behind nginx")
 	dir := t.TempDir()
 	// Not under t.TempDir, whose parents the postgres user (as whom .ci/postgres.sh runs the
 	// server when the test runs as root) cannot enter.

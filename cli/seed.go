@@ -29,7 +29,7 @@ func (a *app) seedCommand() *cobra.Command {
 			"A directory stands for the .json and .jsonl files in it; - reads .jsonl from standard input.\n" +
 			`A record {"externalCustomerId": …, "deleted": true} deletes that customer. Bad records are\n` +
 			"named by file and line (or index) with the field at fault, and then nothing is written.",
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(1, false, "the seed files or directories to load (- for standard input)", "lookup-adaptor seed testdata/seed/"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if check {
 				return a.withConfig(a.checkSeed)(cmd, args)
@@ -327,8 +327,10 @@ func (a *app) checkSeed(cmd *cobra.Command, cfg *Config, args []string) error {
 		closeFile()
 	}
 	w.summary()
-	for _, line := range report.Lines() {
-		fmt.Fprintln(out, line)
+	if report.Orders > 0 || len(errs) == 0 { // "no orders" says nothing beside bad records
+		for _, line := range report.Lines() {
+			fmt.Fprintln(out, line)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%d records good; bad records:\n%w", read, errors.Join(errs...))

@@ -268,9 +268,12 @@ func TestSeedCheck(t *testing.T) {
 	bad := writeFile(t, "bad.jsonl", `{"externalCustomerId":"C-1"}
 {"externalCustomerId":"C-1"}
 {"externalCustomerId":"C-2","transactions":[{"type":"CAR"}]}`)
-	_, err = runOutput(t, "", "seed", "--config", repoConfig, "--check", bad)
+	out, err = runOutput(t, "", "seed", "--config", repoConfig, "--check", bad)
 	if err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") || !strings.Contains(err.Error(), "bad.jsonl:3: transactions[0].type") {
 		t.Errorf("seed --check of bad records: %v", err)
+	}
+	if strings.Contains(out, "ORDER readiness") {
+		t.Errorf("seed --check of bad records without orders reports their readiness:\n%s", out)
 	}
 }
 

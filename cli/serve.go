@@ -34,7 +34,7 @@ func (a *app) serveCommand() *cobra.Command {
 			if err := cfg.requireKeys(); err != nil {
 				return err
 			}
-			log, err := newLogger(cfg)
+			log, err := newLogger(cfg, os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -194,13 +194,14 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 		adaptor.NewAdminServer(admin),
 	}
 	addrs := []string{cfg.Server.Addr, cfg.Admin.Addr}
+	keys := []string{"server.addr", "admin.addr"}
 	names := []string{"lookup", "admin"}
 	caps := []int{cfg.Server.MaxConnections, adaptor.AdminMaxConnections}
 	listeners := make([]net.Listener, len(servers))
 	for i := range servers {
 		ln, err := adaptor.Listen(addrs[i], caps[i], metrics, names[i])
 		if err != nil {
-			return err
+			return listenError(keys[i], addrs[i], err)
 		}
 		defer ln.Close()
 		listeners[i] = ln
@@ -273,4 +274,14 @@ func loadActions(cfg *Config) (adaptor.Actions, error) {
 	}
 	a.Catalog, a.Handlers = catalog, handlers
 	return a, nil
+}
+
+// listenError says which setting holds the address a listener could not take, and, when
+// another process has it, how to move.
+func listenError(key, addr string, err error) error {
+	msg := fmt.Sprintf("%s %s (%s): %v", key, addr, envName(key), err)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		msg += fmt.Sprintf("; another process listens there: stop it, or set %s (or %s) to a free address", key, envName(key))
+	}
+	return errors.New(msg)
 }

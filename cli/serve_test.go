@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/lookup-adaptor/lookup-adaptor/internal/goroutines"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
@@ -200,5 +201,37 @@ func TestServeRefusesABadCatalog(t *testing.T) {
 		if err := run(t, "serve", "--config", repoConfig); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("serve with a bad catalog: %v, want %q", err, want)
 		}
+	}
+}
+
+// An address another process holds is refused naming the setting and its variable, before
+// either listener is announced.
+func TestAddressInUseNamesTheSetting(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	t.Setenv("ADAPTOR_SIGNING_KEYS", "serve-test-key")
+	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
+	t.Setenv("ADAPTOR_ADMIN_ADDR", taken.Addr().String())
+	useTempStore(t)
+	if err := run(t, "migrate", "--config", repoConfig); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(repoConfig, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	err = builtins.serve(context.Background(), cfg, zap.New(core), nil, nil)
+	for _, want := range []string{"admin.addr " + taken.Addr().String() + " (ADAPTOR_ADMIN_ADDR)", "address already in use",
+		"set admin.addr (or ADAPTOR_ADMIN_ADDR) to a free address"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("serve on a taken admin address: %v, want %q", err, want)
+		}
+	}
+	if n := logs.FilterMessage("listening").Len(); n > 0 {
+		t.Errorf("%d listeners announced before the failure", n)
 	}
 }

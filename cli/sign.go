@@ -58,7 +58,7 @@ func (a *app) signCommand() *cobra.Command {
 			"header, replacing a generated one (the correlation or trace id); every header is signed,\n" +
 			"its value trimmed, as Gladly's documentation says.",
 		Example: "  lookup-adaptor sign --key \"$KEY\" body.json | curl -H @- --data-binary @body.json http://127.0.0.1:8080/lookup",
-		Args:    cobra.ExactArgs(1),
+		Args:    needArgs(1, true, "one file holding the body (- for standard input)", "lookup-adaptor sign --key \"$KEY\" body.json"),
 		RunE: a.withConfig(func(cmd *cobra.Command, cfg *Config, args []string) error {
 			key, err := cfg.signingKey(key)
 			if err != nil {

@@ -1,5 +1,5 @@
 // Package e2e holds the tests that drive the server with real outside programs — a headless
-// Chromium — in a module of their own, so that their dependencies stay out of the server's
+// Chromium, openssl, make — in a module of their own, so that their dependencies stay out of the server's
 // go.mod. make test runs them.
 package e2e
 
@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lookup-adaptor/lookup-adaptor/internal/component"
 	"github.com/lookup-adaptor/lookup-adaptor/signing"
 )
 
@@ -32,6 +33,21 @@ const testKey = "e2e-signing-key"
 // the test ends, and returns its lookup and admin URLs.
 func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 	t.Helper()
+	s := startServer(t)
+	return "http://" + s.lookup + "/lookup", "http://" + s.admin
+}
+
+// server is a lookup-adaptor serve process a test started.
+type server struct {
+	bin           string // the binary, for the test's own commands
+	lookup, admin string // the addresses it listens on
+}
+
+// startServer builds lookup-adaptor, seeds the demo customers into a new SQLite file and serves
+// them with the demo actions on ports the system picks, with env added to its environment,
+// until the test ends.
+func startServer(t *testing.T, env ...string) server {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "lookup-adaptor")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/lookup-adaptor")
@@ -39,9 +55,9 @@ func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	env := append(os.Environ(), "ADAPTOR_STORE_DSN="+filepath.Join(dir, "demo.db"), "ADAPTOR_SIGNING_KEYS="+testKey,
+	env = append(append(os.Environ(), "ADAPTOR_STORE_DSN="+filepath.Join(dir, "demo.db"), "ADAPTOR_SIGNING_KEYS="+testKey,
 		"ADAPTOR_ACTIONS_FILE=../testdata/actions/demo.yaml", "ADAPTOR_LOG_FORMAT=console",
-		"ADAPTOR_SERVER_ADDR=127.0.0.1:0", "ADAPTOR_ADMIN_ADDR=127.0.0.1:0")
+		"ADAPTOR_SERVER_ADDR=127.0.0.1:0", "ADAPTOR_ADMIN_ADDR=127.0.0.1:0"), env...)
 	seed := exec.Command(bin, "seed", "--config", "../config.yaml", "../testdata/seed/")
 	seed.Env = env
 	if out, err := seed.CombinedOutput(); err != nil {
@@ -69,7 +85,7 @@ func consoleServer(t *testing.T) (lookupURL, adminURL string) {
 		t.Fatal("serve never said where it listens")
 	}
 	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	return "http://" + addrs["lookup"] + "/lookup", "http://" + addrs["admin"]
+	return server{bin: bin, lookup: addrs["lookup"], admin: addrs["admin"]}
 }
 
 // send posts an auto-link of Ada signed with key at t.
@@ -93,13 +109,7 @@ func send(t *testing.T, url, key string, at time.Time) {
 // try-it form runs a lookup and shows Gladly's rules, the page raises no error, and no full
 // email reaches it.
 func TestConsoleInABrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is missing: .ci/run installs it")
-		}
-		t.Skip("no chromium")
-	}
+	chromium := component.Program(t, "chromium", "the console's browser test")
 	lookupURL, admin := consoleServer(t)
 	now := time.Now()
 	send(t, lookupURL, "not-the-key", now)
