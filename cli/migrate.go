@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 
 	"github.com/spf13/cobra"
 
@@ -19,9 +21,20 @@ func (a *app) migrateCommand() *cobra.Command {
 				if _, err := capability[store.Migrator](st, cfg, "migrate", "store.Migrator"); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "store %s (%s) is up to date\n", cfg.Store.DSN, cfg.Store.Driver)
+				fmt.Fprintf(cmd.OutOrStdout(), "store %s (%s) is up to date\n", redactDSN(cfg.Store.DSN), cfg.Store.Driver)
 				return nil
 			})
 		},
 	}
+}
+
+// dsnPassword finds a password in a key=value connection string or a URL's query.
+var dsnPassword = regexp.MustCompile(`(?i)(\bpassword=)('[^']*'|[^\s&]*)`)
+
+// redactDSN is dsn fit to print: any password in it replaced by xxxxx.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.User != nil {
+		dsn = u.Redacted()
+	}
+	return dsnPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }

@@ -107,15 +107,26 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Migrate applies the embedded migrations the database lacks, each in its own transaction, and
 // returns how many it applied. A replica that loses the race to apply one to another finds it
-// applied and goes on.
+// applied and goes on. A schema already up to date costs one read and no DDL, so that a role
+// that may only read can serve it.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil && !raced(err) {
-		return 0, fmt.Errorf("postgres: migrate: %w", err)
-	}
 	steps, err := sqlshared.Migrations(migrations)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: %w", err)
+	}
+	current, err := sqlshared.SchemaVersion(ctx, db.db, steps)
+	switch {
+	case errors.Is(err, sqlshared.ErrNewerSchema):
+		return 0, fmt.Errorf("postgres: migrate: %w", err)
+	case err == nil && len(steps) > 0 && current == steps[len(steps)-1].Version:
+		return 0, nil
+	}
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil && !raced(err) {
+		if sqlState(err) == "42501" { // insufficient privilege
+			return 0, fmt.Errorf("postgres: migrate: the schema needs migrating and this role may not create tables (%w): run lookup-adaptor migrate as the role that owns the schema", err)
+		}
+		return 0, fmt.Errorf("postgres: migrate: %w", err)
 	}
 	if _, err := sqlshared.SchemaVersion(ctx, db.db, steps); err != nil {
 		return 0, fmt.Errorf("postgres: migrate: %w", err)

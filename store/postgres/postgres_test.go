@@ -28,8 +28,14 @@ var norm = func() *store.Normalizer {
 // open returns a migrated store in a schema of the test's own.
 func open(t *testing.T) *postgres.DB {
 	t.Helper()
+	return openAt(t, pgtest.Schema(t))
+}
+
+// openAt returns the store at dsn, migrated.
+func openAt(t *testing.T, dsn string) *postgres.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Options{DSN: pgtest.Schema(t), Normalizer: norm})
+	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Normalizer: norm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,5 +96,36 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	_, err = db.Migrate(ctx)
 	if !errors.Is(err, sqlshared.ErrNewerSchema) || !strings.Contains(err.Error(), "version 999") {
 		t.Errorf("Migrate of a schema at version 999: %v", err)
+	}
+}
+
+// A role that may only read serves a migrated schema (Migrate does no DDL then), and is told
+// to run migrate as the owner when the schema needs it.
+func TestReadOnlyRole(t *testing.T) {
+	ctx := context.Background()
+	owner := pgtest.Schema(t)
+	reader := pgtest.Role(t, owner)
+	pgtest.GrantRead(t, owner, reader) // the schema: usage only, no tables yet
+	db, err := postgres.Open(ctx, postgres.Options{DSN: reader, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "run lookup-adaptor migrate as the role that owns the schema") {
+		t.Errorf("a read-only role on an empty schema: %v", err)
+	}
+	st := openAt(t, owner)
+	one := func(yield func(store.Record, error) bool) {
+		yield(store.Record{Customer: store.Customer{ExternalID: "C-1", Name: "Ada"}}, nil)
+	}
+	if _, err := st.Load(ctx, one, store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.GrantRead(t, owner, reader) // and now its tables
+	if n, err := db.Migrate(ctx); n != 0 || err != nil {
+		t.Fatalf("a read-only role on a migrated schema: %d steps, %v", n, err)
+	}
+	if c, err := db.Customer(ctx, "C-1", 10); err != nil || c.Name != "Ada" {
+		t.Errorf("the read-only role's lookup: %+v, %v", c, err)
 	}
 }
