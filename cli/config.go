@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lookup-adaptor/lookup-adaptor/adaptor"
+	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
 )
@@ -87,6 +88,10 @@ type StoreConfig struct {
 	MaxResults      int    `mapstructure:"max_results" validate:"gt=0"`
 	MaxTransactions int    `mapstructure:"max_transactions" validate:"gt=0"`
 	MaxOpenConns    int    `mapstructure:"max_open_conns" validate:"gt=0"`
+	// ReadDSNs are the standbys lookups read from (postgres); in ADAPTOR_STORE_READ_DSNS,
+	// comma-separated.
+	ReadDSNs      []string      `mapstructure:"read_dsns"`
+	MaxReplicaLag time.Duration `mapstructure:"max_replica_lag" validate:"gt=0"`
 	// Options are the backend's own settings, handed to it as they are
 	// (store.OpenOptions.Options): read from the file with their keys' case kept, or from
 	// ADAPTOR_STORE_OPTIONS as comma-separated key=value pairs.
@@ -159,7 +164,7 @@ func DefaultConfig() Config {
 		},
 		Signing:  SigningConfig{MaxSkew: 5 * time.Minute},
 		Auth:     AuthConfig{Basic: BasicConfig{Realm: "lookup-adaptor"}},
-		Store:    StoreConfig{Driver: "sqlite", DSN: "data/lookup-adaptor.db", MaxResults: adaptor.DefaultMaxResults, MaxTransactions: adaptor.DefaultMaxTransactions, MaxOpenConns: DefaultMaxOpenConns, Options: map[string]any{}},
+		Store:    StoreConfig{Driver: "sqlite", DSN: "data/lookup-adaptor.db", MaxResults: adaptor.DefaultMaxResults, MaxTransactions: adaptor.DefaultMaxTransactions, MaxOpenConns: DefaultMaxOpenConns, ReadDSNs: []string{}, MaxReplicaLag: store.DefaultMaxReplicaLag, Options: map[string]any{}},
 		Matching: MatchingConfig{DefaultRegion: "US", SearchFields: map[string]string{}},
 		Seed:     SeedConfig(seedfile.DefaultLimits()),
 		Actions:  ActionsConfig{Timeout: adaptor.DefaultActionTimeout},

@@ -169,8 +169,11 @@ func port(t *testing.T) string {
 }
 
 // detailed sends a signed DETAILED lookup of C-1001 to addr.
-func detailed(t *testing.T, addr string) (int, string) {
-	body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
+func detailed(t *testing.T, addr string) (int, string) { return detailedOf(t, addr, "C-1001") }
+
+// detailedOf sends a signed DETAILED lookup of the customer id to addr.
+func detailedOf(t *testing.T, addr, id string) (int, string) {
+	body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"` + id + `"},"uniqueMatchRequired":true}`)
 	sr, err := signing.NewRequest([]byte("replica-key"), "POST", "/lookup", "", body, time.Now())
 	if err != nil {
 		t.Error(err)

@@ -142,6 +142,7 @@ func (a *app) serve(ctx context.Context, cfg *Config, log *zap.Logger, hup <-cha
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	auth := authOf(cfg)
 	metrics := adaptor.NewMetrics(reg)
+	adaptor.RegisterReaders(reg, st)
 	var recent *console.Recent // the console's list of requests: none without a console
 	var observer adaptor.Observer
 	if cfg.Console.Enabled {

@@ -49,12 +49,14 @@ func (a *app) openStore(ctx context.Context, cfg *Config, log *zap.Logger, creat
 		return nil, nil, err
 	}
 	st, err := b.Open(ctx, store.OpenOptions{
-		DSN:          cfg.Store.DSN,
-		Normalizer:   norm,
-		Options:      cfg.Store.Options,
-		Create:       create,
-		MaxOpenConns: cfg.Store.MaxOpenConns,
-		Log:          log,
+		DSN:           cfg.Store.DSN,
+		Normalizer:    norm,
+		Options:       cfg.Store.Options,
+		Create:        create,
+		MaxOpenConns:  cfg.Store.MaxOpenConns,
+		ReadDSNs:      cfg.Store.ReadDSNs,
+		MaxReplicaLag: cfg.Store.MaxReplicaLag,
+		Log:           log,
 	})
 	if err != nil {
 		return nil, nil, err

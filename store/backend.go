@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -41,6 +42,13 @@ type OpenOptions struct {
 	Create bool
 	// MaxOpenConns is store.max_open_conns: how many connections a pooled backend keeps.
 	MaxOpenConns int
+	// ReadDSNs is store.read_dsns: where a replicated backend may read lookups from (standbys,
+	// or the primary itself), DSN staying where it writes. Empty for most backends, which
+	// refuse it (see NoReaders).
+	ReadDSNs []string
+	// MaxReplicaLag is store.max_replica_lag: how far behind its primary a reader may be and
+	// still answer lookups.
+	MaxReplicaLag time.Duration
 	// Log receives the backend's own lines (a file replaced, a reader taken out); never nil
 	// when the server opens a store.
 	Log *zap.Logger
@@ -58,4 +66,16 @@ func (o OpenOptions) NoOptions(backend string) error {
 	}
 	slices.Sort(keys)
 	return fmt.Errorf("store.options: the %s driver takes no options; remove %s", backend, strings.Join(keys, ", "))
+}
+
+// DefaultMaxReplicaLag is store.max_replica_lag's default.
+const DefaultMaxReplicaLag = 30 * time.Second
+
+// NoReaders is the check of a backend that reads only from store.dsn: an error naming the
+// backend when store.read_dsns is set, nil otherwise.
+func (o OpenOptions) NoReaders(backend string) error {
+	if len(o.ReadDSNs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("store.read_dsns: the %s driver reads only from store.dsn; remove store.read_dsns (it is for postgres standbys)", backend)
 }

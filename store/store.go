@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/lookup-adaptor/lookup-adaptor/scalar"
 	"github.com/lookup-adaptor/lookup-adaptor/transactions"
@@ -112,6 +113,20 @@ type Store interface {
 // Pinger is implemented by stores that can report whether they are reachable.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Replicated is implemented by stores that read lookups from several databases (a primary and
+// its standbys): how each reader stands, for the metrics.
+type Replicated interface {
+	Readers() []ReaderState
+}
+
+// ReaderState is how one reader of a Replicated store stands.
+type ReaderState struct {
+	Name   string        // where it is (host:port), never a credential
+	Up     bool          // whether lookups read from it
+	Lag    time.Duration // how long it has had changes it has not applied; 0 when caught up
+	Reason string        // why it is out, when it is
 }
 
 // Migrator is implemented by stores with a schema to create or upgrade; serve and migrate call

@@ -28,6 +28,9 @@ func openBackend(ctx context.Context, o store.OpenOptions) (store.Store, error) 
 	if err := o.NoOptions("memory"); err != nil {
 		return nil, err
 	}
+	if err := o.NoReaders("memory"); err != nil {
+		return nil, err
+	}
 	var files []string
 	for _, f := range strings.Split(o.DSN, ",") {
 		if f = strings.TrimSpace(f); f == "" {

@@ -63,8 +63,8 @@ const linkQuery = `SELECT ` + customerColumns + `
 // selectRows runs a query selecting customer rows, retried on a serialization failure.
 func (db *DB) selectRows(ctx context.Context, query string, args ...any) ([]row, error) {
 	var rows []row
-	err := retry(ctx, func() (err error) {
-		rows, err = sqlshared.SelectAll(ctx, db.db, query, args, func(rs *sql.Rows, r *row) error {
+	err := db.read(ctx, func(ctx context.Context, q *sqlx.DB) (err error) {
+		rows, err = sqlshared.SelectAll(ctx, q, query, args, func(rs *sql.Rows, r *row) error {
 			return rs.Scan(&r.ExternalID, &r.Name, &r.Address, &r.Details)
 		})
 		return err
@@ -79,8 +79,8 @@ func (db *DB) Link(ctx context.Context, q store.Link) ([]store.Customer, error) 
 	}
 	emails, phones := nonNil(q.Emails), nonNil(q.Phones)
 	var hits []sqlshared.LinkHit[string]
-	if err := retry(ctx, func() (err error) {
-		hits, err = sqlshared.SelectAll(ctx, db.db, linkIDs, []any{emails, phones}, func(rs *sql.Rows, h *sqlshared.LinkHit[string]) error {
+	if err := db.read(ctx, func(ctx context.Context, q *sqlx.DB) (err error) {
+		hits, err = sqlshared.SelectAll(ctx, q, linkIDs, []any{emails, phones}, func(rs *sql.Rows, h *sqlshared.LinkHit[string]) error {
 			return rs.Scan(&h.ID, &h.Kind)
 		})
 		return err
@@ -153,8 +153,8 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 		conds := sqlshared.SearchConds(q)
 		var ids []string
 		driver := rebind(conds[0].Driver() + " LIMIT ?")
-		if err := retry(ctx, func() (err error) {
-			ids, err = sqlshared.SelectAll(ctx, db.db, driver, append(conds[0].Args, sqlshared.MaxCandidates+1),
+		if err := db.read(ctx, func(ctx context.Context, q *sqlx.DB) (err error) {
+			ids, err = sqlshared.SelectAll(ctx, q, driver, append(conds[0].Args, sqlshared.MaxCandidates+1),
 				func(rs *sql.Rows, id *string) error { return rs.Scan(id) })
 			return err
 		}); err != nil {
@@ -194,16 +194,20 @@ const exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM cust
 // Customer implements store.Store.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	var r row
-	err := retry(ctx, func() error {
-		return db.db.QueryRowContext(ctx, customerQuery, maxTransactions, externalID).
+	err := db.read(ctx, func(ctx context.Context, q *sqlx.DB) error {
+		return q.QueryRowContext(ctx, customerQuery, maxTransactions, externalID).
 			Scan(&r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
 	})
 	return sqlshared.FoundCustomer("postgres", err, r.customer)
 }
 
-// Export implements store.Exporter, from one repeatable-read snapshot.
+// Export implements store.Exporter, from one repeatable-read snapshot of the primary.
 func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
 	return func(yield func(store.Customer, error) bool) {
+		if err := db.db.PingContext(ctx); err != nil {
+			yield(store.Customer{}, fmt.Errorf("postgres: export: %w", db.primaryDown(err)))
+			return
+		}
 		sqlshared.Export(ctx, db.db, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, "postgres",
 			exportQuery, []any{math.MaxInt32}, (*row).customer, yield)
 	}

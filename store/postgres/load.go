@@ -96,8 +96,14 @@ const droppedTable = `CREATE TEMP TABLE dropped ON COMMIT DROP AS
 // (and overwrites it) when it vacuums.
 func (db *DB) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
 	conn, err := db.db.Conn(ctx)
+	if err == nil {
+		err = conn.PingContext(ctx)
+	}
 	if err != nil {
-		return store.LoadStats{}, fmt.Errorf("postgres: load: %w", err)
+		if conn != nil {
+			conn.Close()
+		}
+		return store.LoadStats{}, fmt.Errorf("postgres: load: %w", db.primaryDown(err))
 	}
 	defer conn.Close()
 	var stats store.LoadStats

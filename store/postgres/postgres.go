@@ -33,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the pgx driver, so sqlx binds $N placeholders
 	"github.com/jmoiron/sqlx"
+	"go.uber.org/zap"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
@@ -56,50 +57,154 @@ type Options struct {
 	DSN string
 	// Normalizer puts phone numbers in E.164 form when customers are loaded.
 	Normalizer *store.Normalizer
-	// MaxOpenConns bounds the connection pool (store.max_open_conns); 0 means 10.
+	// MaxOpenConns bounds each connection pool (store.max_open_conns); 0 means 10.
 	MaxOpenConns int
+	// ReadDSNs are the databases lookups read from (store.read_dsns): standbys, or the primary
+	// itself. Without them lookups read from DSN.
+	ReadDSNs []string
+	// MaxReplicaLag is how far behind a reader may fall and still answer lookups
+	// (store.max_replica_lag); 0 means store.DefaultMaxReplicaLag.
+	MaxReplicaLag time.Duration
+	// ProbeInterval is how often the readers are checked; 0 means DefaultProbeInterval.
+	ProbeInterval time.Duration
+	// Log receives the readers' changes of state; nil means none are logged.
+	Log *zap.Logger
 }
 
 // DefaultMaxOpenConns is the pool size when Options.MaxOpenConns is 0.
 const DefaultMaxOpenConns = 10
 
-// DB is a Store over one PostgreSQL database. It is safe for concurrent use; after the database
-// was unreachable, the pool reconnects by itself.
+// DB is a Store over a PostgreSQL database, its primary, and optionally standbys that lookups
+// read from. It is safe for concurrent use; after a database was unreachable, its pool
+// reconnects by itself.
 type DB struct {
-	db   *sqlx.DB
-	norm *store.Normalizer
+	db          *sqlx.DB // the primary: writes, exports, and lookups when no reader answers
+	primaryName string   // host:port, for errors
+	norm        *store.Normalizer
+	readers     *readerSet // nil without Options.ReadDSNs
 }
 
-// Open connects to the database and checks that it answers.
+// Open connects to the primary and checks that it answers. With readers it opens them too and
+// starts checking them; then a primary that does not answer is no error while a reader does,
+// so that lookups go on while the primary is lost.
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	if strings.TrimSpace(opts.DSN) == "" {
 		return nil, errors.New("postgres: store.dsn must be a PostgreSQL connection string, as in postgres://user@127.0.0.1:5432/lookup?sslmode=disable")
 	}
-	db, err := sqlx.Open("pgx", opts.DSN)
+	primary, err := openPool(opts.DSN, opts.MaxOpenConns)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, fmt.Errorf("postgres: store.dsn: %w", err)
 	}
-	n := opts.MaxOpenConns
+	db := &DB{db: primary, primaryName: hostPort(opts.DSN), norm: opts.Normalizer}
+	if len(opts.ReadDSNs) > 0 {
+		if db.readers, err = openReaders(opts); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	perr := primary.PingContext(ctx)
+	if perr == nil || db.readers == nil {
+		if perr != nil {
+			db.Close()
+			return nil, fmt.Errorf("postgres: %w", perr)
+		}
+		db.startReaders()
+		return db, nil
+	}
+	// The primary does not answer: serve from the readers if one does.
+	db.readers.check(db.db)
+	if len(db.readers.healthy()) == 0 {
+		db.Close()
+		return nil, fmt.Errorf("postgres: neither the primary %s (store.dsn) nor any of store.read_dsns answers: %w", db.primaryName, perr)
+	}
+	db.readers.log.Warn("the primary does not answer; lookups read from the readers", zap.String("primary", db.primaryName), zap.Error(perr))
+	db.startReaders()
+	return db, nil
+}
+
+// openPool opens a connection pool of at most n connections (0: DefaultMaxOpenConns).
+func openPool(dsn string, n int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
 	if n <= 0 {
 		n = DefaultMaxOpenConns
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	return &DB{db: db, norm: opts.Normalizer}, nil
+	return db, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() error { return db.db.Close() }
+// openReaders opens a pool for each of opts.ReadDSNs, each counted up until its first check.
+func openReaders(opts Options) (*readerSet, error) {
+	steps, err := sqlshared.Migrations(migrations)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	rs := &readerSet{maxLag: opts.MaxReplicaLag, interval: opts.ProbeInterval, latest: steps[len(steps)-1].Version,
+		log: opts.Log, stop: make(chan struct{}), done: make(chan struct{})}
+	if rs.maxLag <= 0 {
+		rs.maxLag = store.DefaultMaxReplicaLag
+	}
+	if rs.interval <= 0 {
+		rs.interval = DefaultProbeInterval
+	}
+	if rs.log == nil {
+		rs.log = zap.NewNop()
+	}
+	for i, dsn := range opts.ReadDSNs {
+		pool, err := openPool(dsn, opts.MaxOpenConns)
+		if err != nil {
+			for _, r := range rs.list {
+				r.db.Close()
+			}
+			return nil, fmt.Errorf("postgres: store.read_dsns[%d]: %w", i, err)
+		}
+		r := &reader{name: hostPort(dsn), db: pool}
+		r.up.Store(true)
+		rs.list = append(rs.list, r)
+	}
+	return rs, nil
+}
 
-// Ping reports whether the database answers a query about the schema.
+// startReaders checks the readers once, then every interval in the background.
+func (db *DB) startReaders() {
+	if db.readers == nil {
+		return
+	}
+	db.readers.check(db.db)
+	db.readers.started = true
+	go db.readers.run(db.db)
+}
+
+// Close stops checking the readers and closes every pool.
+func (db *DB) Close() error {
+	if rs := db.readers; rs != nil {
+		select {
+		case <-rs.stop:
+		default:
+			close(rs.stop)
+			if rs.started {
+				<-rs.done
+			}
+		}
+		for _, r := range rs.list {
+			r.db.Close()
+		}
+	}
+	return db.db.Close()
+}
+
+// Ping reports whether lookups can be answered: a reader, or else the primary, answers a query
+// about the schema.
 func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := db.db.GetContext(ctx, &one, "SELECT 1 FROM schema_migrations LIMIT 1"); err != nil {
+	err := db.read(ctx, func(ctx context.Context, q *sqlx.DB) error {
+		var one int
+		return q.GetContext(ctx, &one, "SELECT 1 FROM schema_migrations LIMIT 1")
+	})
+	if err != nil {
 		return fmt.Errorf("postgres: ping: %w", err)
 	}
 	return nil
@@ -115,6 +220,9 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("postgres: %w", err)
 	}
 	current, err := sqlshared.SchemaVersion(ctx, db.db, steps)
+	if unavailable(err) && db.readers != nil {
+		return 0, db.schemaOnReader(ctx, steps, err)
+	}
 	switch {
 	case errors.Is(err, sqlshared.ErrNewerSchema):
 		return 0, fmt.Errorf("postgres: migrate: %w", err)
@@ -142,6 +250,21 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		}
 	}
 	return applied, nil
+}
+
+// schemaOnReader is Migrate while the primary does not answer (primaryErr): nothing can be
+// migrated, but serve may start from a reader whose schema is this build's.
+func (db *DB) schemaOnReader(ctx context.Context, steps []sqlshared.Migration, primaryErr error) error {
+	var current int
+	err := db.read(ctx, func(ctx context.Context, q *sqlx.DB) (err error) {
+		current, err = sqlshared.SchemaVersion(ctx, q, steps)
+		return err
+	})
+	if err != nil || current != steps[len(steps)-1].Version {
+		return fmt.Errorf("postgres: migrate: %w", db.primaryDown(primaryErr))
+	}
+	db.readers.log.Warn("the primary does not answer; the schema was checked on a reader, not migrated", zap.String("primary", db.primaryName))
+	return nil
 }
 
 // applyMigration runs one migration unless it was applied already.

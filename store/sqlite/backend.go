@@ -19,6 +19,9 @@ func openBackend(ctx context.Context, o store.OpenOptions) (store.Store, error) 
 	if err := o.NoOptions("sqlite"); err != nil {
 		return nil, err
 	}
+	if err := o.NoReaders("sqlite"); err != nil {
+		return nil, err
+	}
 	opts := Options{DSN: o.DSN, Normalizer: o.Normalizer, Create: o.Create, Log: o.Log}
 	if !o.Create {
 		opts.WatchInterval = WatchInterval

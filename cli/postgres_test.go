@@ -156,3 +156,18 @@ func TestRedactDSN(t *testing.T) {
 		}
 	}
 }
+
+// store.read_dsns is for postgres: the embedded drivers refuse it, naming it.
+func TestReadDSNsRefusedOffPostgres(t *testing.T) {
+	useTempStore(t)
+	t.Setenv("ADAPTOR_STORE_READ_DSNS", "postgres://lookup@standby/lookup")
+	for _, driver := range []string{"sqlite", "memory"} {
+		t.Setenv("ADAPTOR_STORE_DRIVER", driver)
+		if driver == "memory" {
+			t.Setenv("ADAPTOR_STORE_DSN", "../testdata/seed/demo.json")
+		}
+		if _, err := runQuiet("", "migrate", "--config", repoConfig); err == nil || !strings.Contains(err.Error(), "store.read_dsns: the "+driver+" driver reads only from store.dsn") {
+			t.Errorf("%s with store.read_dsns: %v", driver, err)
+		}
+	}
+}
