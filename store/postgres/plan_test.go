@@ -9,7 +9,6 @@ import (
 
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
-	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
@@ -43,13 +42,7 @@ func TestQueryPlans(t *testing.T) {
 	}
 	for _, q := range storetest.SearchShapes() {
 		query, args := searchQuery(q)
-		shapes = append(shapes, shape{fmt.Sprintf("search %+v, many candidates", q), query, args})
-		if q.ExternalID == "" {
-			conds := sqlshared.SearchConds(q)
-			shapes = append(shapes, shape{fmt.Sprintf("search %+v, candidate ids", q), rebind(conds[0].Driver() + " LIMIT ?"), append(conds[0].Args, 501)})
-			query, args := candidatesQuery(q, conds[1:], []string{"C-1", "C-2"})
-			shapes = append(shapes, shape{fmt.Sprintf("search %+v, candidates", q), query, args})
-		}
+		shapes = append(shapes, shape{fmt.Sprintf("search %+v", q), query, args})
 	}
 	for _, s := range shapes {
 		var raw []byte
