@@ -2,14 +2,13 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlite/sqlitetest"
+	"github.com/lookup-adaptor/lookup-adaptor/store/storetest"
 )
 
 // benchDB opens the database named by LOOKUP_BENCH_DB, built with
@@ -78,57 +77,5 @@ func BenchmarkQueries(b *testing.B) {
 }
 
 // BenchmarkSpread runs the lookups the load benchmark sends over 1,000 customers spread evenly
-// across the generated store, so that the pages each one reads are rarely in SQLite's cache —
-// one goroutine, then as many as the read pool has connections.
-func BenchmarkSpread(b *testing.B) {
-	db := benchDB(b)
-	ctx := context.Background()
-	const n = 1000
-	var cs []store.Customer
-	for i := range n {
-		c, err := db.Customer(ctx, fmt.Sprintf("C-%d", 1+i*(1000000/n)), 50)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cs = append(cs, c)
-	}
-	shapes := []struct {
-		name string
-		run  func(c store.Customer) (int, error)
-	}{
-		{"autolink", func(c store.Customer) (int, error) {
-			r, err := db.Link(ctx, store.Link{Emails: []string{store.NormalizeEmail(c.Emails[0])}, Phones: []string{c.Phones[0].E164}, Limit: 25})
-			return len(r), err
-		}},
-		{"search", func(c store.Customer) (int, error) {
-			r, err := db.Search(ctx, store.Search{Email: store.NormalizeEmail(c.Emails[0]), Limit: 25})
-			return len(r), err
-		}},
-		{"detailed", func(c store.Customer) (int, error) {
-			r, err := db.Customer(ctx, c.ExternalID, 50)
-			return len(r.Transactions) + 1, err
-		}},
-	}
-	for _, s := range shapes {
-		b.Run(s.name, func(b *testing.B) {
-			i := 0
-			for b.Loop() {
-				if k, err := s.run(cs[i%n]); err != nil || k == 0 {
-					b.Fatalf("%d results, %v", k, err)
-				}
-				i++
-			}
-		})
-		b.Run(s.name+"_parallel", func(b *testing.B) {
-			var next atomic.Int64
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if k, err := s.run(cs[next.Add(1)%n]); err != nil || k == 0 {
-						b.Errorf("%d results, %v", k, err)
-						return
-					}
-				}
-			})
-		})
-	}
-}
+// across the generated store (storetest.Spread).
+func BenchmarkSpread(b *testing.B) { storetest.Spread(b, benchDB(b)) }
