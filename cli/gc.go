@@ -17,16 +17,31 @@ const (
 	serveMemoryLimit = 160 << 20
 )
 
+// seedMemoryLimit is seed's soft memory limit, unless GOMEMLIMIT is set. Records stream through
+// seed, so its live heap is small, but a load of 1,000,000 customers x 20 transactions makes
+// gigabytes of garbage, and Go's default lets the heap double before it collects: with this
+// limit, the load's peak RSS fell from 225 MB to 162 MB and it took no longer (2m04s, 1m56s).
+const seedMemoryLimit = 64 << 20
+
 // tuneGC applies serve's collector defaults where lookupEnv finds no GOGC or GOMEMLIMIT, and
 // reports the percent and limit in force.
 func tuneGC(lookupEnv func(string) (string, bool)) (percent int, limit int64) {
 	if _, set := lookupEnv("GOGC"); !set {
 		debug.SetGCPercent(serveGCPercent)
 	}
-	if _, set := lookupEnv("GOMEMLIMIT"); !set {
-		debug.SetMemoryLimit(serveMemoryLimit)
-	}
+	_ = limitMemory(lookupEnv, serveMemoryLimit) // serve keeps it until the process ends
 	percent = debug.SetGCPercent(-1)
 	debug.SetGCPercent(percent)
 	return percent, debug.SetMemoryLimit(-1)
+}
+
+// limitMemory sets the soft memory limit to limit unless lookupEnv finds GOMEMLIMIT, and returns
+// what puts the previous one back (a command run from a program of one's own leaves the
+// program's limit as it found it).
+func limitMemory(lookupEnv func(string) (string, bool), limit int64) (restore func()) {
+	if _, set := lookupEnv("GOMEMLIMIT"); set {
+		return func() {}
+	}
+	prev := debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(prev) }
 }

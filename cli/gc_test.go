@@ -22,4 +22,18 @@ func TestTuneGC(t *testing.T) {
 	if p, l := tuneGC(set); p != 100 || l != math.MaxInt64 {
 		t.Errorf("with GOGC and GOMEMLIMIT set: GOGC %d, limit %d; want them untouched", p, l)
 	}
+
+	// seed's limit holds while it runs, and the one before it comes back after.
+	restore := limitMemory(unset, seedMemoryLimit)
+	if l := debug.SetMemoryLimit(-1); l != seedMemoryLimit {
+		t.Errorf("seed's limit: %d", l)
+	}
+	restore()
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Errorf("after seed: limit %d, want the previous one", l)
+	}
+	limitMemory(set, seedMemoryLimit)()
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set: limit %d, want it untouched", l)
+	}
 }

@@ -34,6 +34,7 @@ func (a *app) seedCommand() *cobra.Command {
 			if check {
 				return a.withConfig(a.checkSeed)(cmd, args)
 			}
+			defer limitMemory(os.LookupEnv, seedMemoryLimit)()
 			opts := store.LoadOptions{Replace: replace}
 			if cmd.Flags().Changed("max-delete") {
 				if !replace {
