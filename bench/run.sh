@@ -6,7 +6,8 @@
 #   bench/run.sh DB SEED.jsonl [DURATION]
 #
 # Each run cycles through BENCH_CUSTOMERS (default 1000) distinct customers per kind, sampled
-# uniformly across SEED.jsonl. CPU µs/req is the serving process's user+system CPU over the run
+# uniformly across SEED.jsonl; then a run plays Gladly's pattern, BENCH_CUSTOMERS visits of an
+# auto-link, a detailed lookup and three refreshes, over a Zipf choice of customers. CPU µs/req is the serving process's user+system CPU over the run
 # divided by the requests it answered (for PostgreSQL, the database server's own CPU is not in it).
 #
 # With BENCH_PG_DSN set (a PostgreSQL database seeded from the same file), the lookups are also
@@ -119,13 +120,20 @@ for conns in 32 16; do
     done
   fi
 done
-echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
+# rss PID: peak RSS, and what the RSS is now made of: the process's own memory (anonymous) and the
+# store's file pages it has mapped (the kernel's page cache, shared, reclaimable).
+rss() { awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "peak %d kB; now %d kB own + %d kB mapped file", h, a, f}' "/proc/$1/status"; }
+echo "Gladly's pattern: $customers visits (an auto-link, a detailed lookup, three refreshes) over a Zipf choice of customers"
+run bare "http://127.0.0.1:$bare_port/lookup" autolink 32 "$bare"
+run gladly "http://127.0.0.1:$lookup_port/lookup" gladly 32 "$adaptor"
+[ -n "${BENCH_PG_DSN:-}" ] && run pg-gladly "http://127.0.0.1:$pg_port/lookup" gladly 32 "$pg_adaptor"
+echo "adaptor RSS: $(rss "$adaptor")"
 [ -n "${BENCH_PG_DSN:-}" ] && echo "adaptor (postgres) peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$pg_adaptor/status)"
 
 echo "soak: 60 s at 64 connections (detailed lookups)"
 bin/wrkscript -key "$key" -kind detailed -seed "$seed" -count "$customers" >"$out/soak.lua"
 wrk -t2 -c64 -d60s --latency -s "$out/soak.lua" "http://127.0.0.1:$lookup_port/lookup" | tee "$out/soak.txt" | grep -E 'Requests/sec|requests in|Non-2xx|Socket errors|  99%' || true
-echo "adaptor peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$adaptor/status)"
+echo "adaptor RSS: $(rss "$adaptor")"
 
 echo "SIGTERM at 10 s of a 20 s run at 64 connections (auto-link lookups)"
 bin/wrkscript -key "$key" -kind autolink -seed "$seed" -count "$customers" >"$out/term.lua"

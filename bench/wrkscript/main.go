@@ -1,7 +1,14 @@
-// Command wrkscript writes a wrk Lua script that cycles through pre-signed Gladly lookups of
-// one kind, built from customers sampled at random from a seed file (JSONL, as `lookup-adaptor
-// generate` writes it). Signatures carry the current time, so use the script within
-// signing.max_skew (5 minutes by default).
+// Command wrkscript writes a wrk Lua script that cycles through pre-signed Gladly lookups,
+// built from customers sampled at random from a seed file (JSONL, as `lookup-adaptor generate`
+// writes it). Signatures carry the current time, so use the script within signing.max_skew
+// (5 minutes by default).
+//
+// The kinds autolink, search and detailed send one lookup of that kind for each of -count
+// distinct customers, spread uniformly over the file. The kind gladly plays Gladly's pattern:
+// -count visits, each an auto-link, then a detailed lookup of the same customer, then three
+// refreshes of it, with the customer of each visit drawn from a Zipf distribution over the
+// whole store (s = 1.1: a few customers come back often, most once), the popular ones spread
+// over the file.
 //
 //	wrkscript -key K -kind detailed -seed big.jsonl -count 1000 > detailed.lua
 //	wrk -t2 -c32 -d30s -s detailed.lua http://127.0.0.1:8080/lookup
@@ -38,20 +45,27 @@ type customer struct {
 
 func main() {
 	key := flag.String("key", "", "signing key")
-	kind := flag.String("kind", "autolink", "autolink, search or detailed")
+	kind := flag.String("kind", "autolink", "autolink, search, detailed, or gladly (Gladly's pattern over a Zipf choice of customers)")
+	stored := flag.Int("customers", 1000000, "gladly: how many customers the store holds (the Zipf distribution's range)")
 	seedFile := flag.String("seed", "", "JSONL seed file to sample customers from")
-	count := flag.Int("count", 1000, "distinct customers to cycle through, one request each")
+	count := flag.Int("count", 1000, "distinct customers to cycle through, one request each (gladly: visits)")
 	path := flag.String("path", "/lookup", "URL path the requests are signed for")
 	flag.Parse()
 	if *key == "" || *seedFile == "" {
 		log.Fatal("need -key and -seed")
 	}
-	customers, err := sample(*seedFile, *count)
+	var reqs []lookupReq
+	var err error
+	if *kind == "gladly" {
+		reqs, err = visits(*seedFile, *count, *stored)
+	} else {
+		reqs, err = uniform(*seedFile, *kind, *count)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	if err := writeScript(w, []byte(*key), *kind, *path, customers, time.Now()); err != nil {
+	if err := writeScript(w, []byte(*key), *path, reqs, time.Now()); err != nil {
 		log.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {
@@ -59,12 +73,64 @@ func main() {
 	}
 }
 
-// writeScript writes the Lua script: one signed request of the kind per customer, cycled.
-func writeScript(w io.Writer, key []byte, kind, path string, customers []customer, now time.Time) error {
+// lookupReq is one lookup of the script: its kind and customer; i rotates a search's field.
+type lookupReq struct {
+	kind string
+	i    int
+	c    customer
+}
+
+// uniform is one lookup of the kind for each of n customers spread over the seed file.
+func uniform(seedFile, kind string, n int) ([]lookupReq, error) {
+	customers, err := sample(seedFile, n)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]lookupReq, len(customers))
+	for i, c := range customers {
+		reqs[i] = lookupReq{kind, i, c}
+	}
+	return reqs, nil
+}
+
+// refreshes is how many times an agent reloads a customer's details during a visit.
+const refreshes = 3
+
+// visits is n of Gladly's visits — an auto-link, a detailed lookup, refreshes — each of a
+// customer drawn from a Zipf distribution over the stored customers' ranks. Each rank drawn is
+// one customer sampled from the file, so that the popular ones lie anywhere in the store.
+func visits(seedFile string, n, stored int) ([]lookupReq, error) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	zipf := rand.NewZipf(rng, 1.1, 1, uint64(stored-1))
+	ranks := make([]uint64, n)
+	distinct := map[uint64]int{}
+	for i := range ranks {
+		ranks[i] = zipf.Uint64()
+		if _, ok := distinct[ranks[i]]; !ok {
+			distinct[ranks[i]] = len(distinct)
+		}
+	}
+	customers, err := sample(seedFile, len(distinct))
+	if err != nil {
+		return nil, err
+	}
+	var reqs []lookupReq
+	for i, r := range ranks {
+		c := customers[distinct[r]]
+		reqs = append(reqs, lookupReq{"autolink", i, c}, lookupReq{"detailed", i, c})
+		for range refreshes {
+			reqs = append(reqs, lookupReq{"detailed", i, c})
+		}
+	}
+	return reqs, nil
+}
+
+// writeScript writes the Lua script: the signed requests, cycled.
+func writeScript(w io.Writer, key []byte, path string, reqs []lookupReq, now time.Time) error {
 	// wrk knows the Host header only once init runs, so the requests are formatted there.
 	fmt.Fprintln(w, "local reqs\nfunction init(args)\n  reqs = {")
-	for i, c := range customers {
-		body, err := json.Marshal(lookup(kind, i, c))
+	for _, req := range reqs {
+		body, err := json.Marshal(lookup(req.kind, req.i, req.c))
 		if err != nil {
 			return err
 		}

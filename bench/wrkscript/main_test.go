@@ -39,8 +39,12 @@ func TestScriptRequestsVerify(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 	for _, kind := range []string{"autolink", "search", "detailed"} {
+		var reqs []lookupReq
+		for i, c := range customers {
+			reqs = append(reqs, lookupReq{kind, i, c})
+		}
 		var out bytes.Buffer
-		if err := writeScript(&out, []byte("k"), kind, "/lookup", customers, now); err != nil {
+		if err := writeScript(&out, []byte("k"), "/lookup", reqs, now); err != nil {
 			t.Fatal(err)
 		}
 		lines := regexp.MustCompile(`(?m)^    wrk\.format\(.*\),$`).FindAllString(out.String(), -1)
@@ -67,11 +71,44 @@ func TestScriptRequestsVerify(t *testing.T) {
 	}
 }
 
-// TestSampleIsDistinct samples every usable customer of a small file, first and last line
-// included, each once, and refuses to make up more than the file holds.
-func TestSampleIsDistinct(t *testing.T) {
+// Gladly's pattern: each visit is an auto-link, then a detailed lookup of the same customer and
+// its refreshes; the customers are drawn skewed, so some come back and most visits are of few.
+func TestVisits(t *testing.T) {
+	path := seedFile(t, 30)
+	reqs, err := visits(path, 200, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 200*(2+refreshes) {
+		t.Fatalf("%d requests for 200 visits", len(reqs))
+	}
+	perCustomer := map[string]int{}
+	for v := 0; v < len(reqs); v += 2 + refreshes {
+		visit := reqs[v : v+2+refreshes]
+		if visit[0].kind != "autolink" {
+			t.Fatalf("visit %d starts with %s", v, visit[0].kind)
+		}
+		for _, r := range visit[1:] {
+			if r.kind != "detailed" || r.c.ID != visit[0].c.ID {
+				t.Fatalf("visit %d: %s of %s after an auto-link of %s", v, r.kind, r.c.ID, visit[0].c.ID)
+			}
+		}
+		perCustomer[visit[0].c.ID]++
+	}
+	most := 0
+	for _, n := range perCustomer {
+		most = max(most, n)
+	}
+	if len(perCustomer) > 20 || most < 200/len(perCustomer)*2 {
+		t.Errorf("%d customers for 200 visits, the most visited %d times: not skewed", len(perCustomer), most)
+	}
+}
+
+// seedFile writes n customers, a third of them without a phone (unusable), as a JSONL file.
+func seedFile(t *testing.T, n int) string {
+	t.Helper()
 	var b strings.Builder
-	for i := range 30 {
+	for i := range n {
 		phones := `[{"original":"+14155550123"}]`
 		if i%3 == 1 {
 			phones = `[]` // not usable: every kind needs a phone
@@ -82,6 +119,13 @@ func TestSampleIsDistinct(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.TrimSuffix(b.String(), "\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// TestSampleIsDistinct samples every usable customer of a small file, first and last line
+// included, each once, and refuses to make up more than the file holds.
+func TestSampleIsDistinct(t *testing.T) {
+	path := seedFile(t, 30)
 	got, err := sample(path, 20)
 	if err != nil {
 		t.Fatal(err)
