@@ -120,9 +120,9 @@ for conns in 32 16; do
     done
   fi
 done
-# rss PID: peak RSS, and what the RSS is now made of: the process's own memory (anonymous) and the
-# store's file pages it has mapped (the kernel's page cache, shared, reclaimable).
-rss() { awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "peak %d kB; now %d kB own + %d kB mapped file", h, a, f}' "/proc/$1/status"; }
+# rss PID: peak RSS, and what the RSS is now made of: the process's own memory (anonymous) and
+# the files it maps (its binary; the kernel's page cache, shared and reclaimable).
+rss() { awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "peak %d kB; now %d kB own + %d kB of mapped files", h, a, f}' "/proc/$1/status"; }
 echo "Gladly's pattern: $customers visits (an auto-link, a detailed lookup, three refreshes) over a Zipf choice of customers"
 run bare "http://127.0.0.1:$bare_port/lookup" autolink 32 "$bare"
 run gladly "http://127.0.0.1:$lookup_port/lookup" gladly 32 "$adaptor"

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
-	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/lookup-adaptor/lookup-adaptor/check"
 	"github.com/lookup-adaptor/lookup-adaptor/store/postgres/pgtest"
@@ -118,23 +118,8 @@ func TestPostgresSetupInTheDocs(t *testing.T) {
 	}
 	runSQL(owner, blocks[1][2])
 	t.Setenv("ADAPTOR_STORE_DSN", as(reader, readerPassword, owner))
-	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
-	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
-	cfg, err := LoadConfig(repoConfig, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- builtins.serve(ctx, cfg, zap.NewNop(), nil, nil) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve as the read-only role: %v", err)
-		}
-	}()
-	waitFor(t, "http://"+cfg.Admin.Addr+"/readyz")
-	results := check.Run(ctx, check.Options{URL: "http://" + cfg.Server.Addr + cfg.Server.Path, Key: []byte("dev-key"), Customer: "C-1001"})
+	addr, _ := serveEnv(t, zapcore.NewNopCore())
+	results := check.Run(context.Background(), check.Options{URL: "http://" + addr + "/lookup", Key: []byte("dev-key"), Customer: "C-1001"})
 	for _, r := range results {
 		if r.Verdict != check.Pass {
 			t.Errorf("served by the read-only role: %s %s: %s", r.Verdict, r.Name, r.Detail)

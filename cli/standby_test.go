@@ -97,9 +97,10 @@ func waitReader(t *testing.T, admin, reader, want string) {
 	t.Fatalf("reader %s: up %s, not %s, for 20 s", reader, got, want)
 }
 
-// serveStandby runs serve with the configuration in the environment on free ports, logging to
-// core, until the test ends; it returns the lookup and admin addresses.
-func serveStandby(t *testing.T, core zapcore.Core) (addr, admin string) {
+// serveEnv runs serve with the configuration in the environment on free ports, logging to
+// core, until the test ends (when it must have stopped without an error); it returns the lookup
+// and admin addresses once /readyz answers.
+func serveEnv(t *testing.T, core zapcore.Core) (addr, admin string) {
 	t.Helper()
 	t.Setenv("ADAPTOR_SERVER_ADDR", freeAddr(t))
 	t.Setenv("ADAPTOR_ADMIN_ADDR", freeAddr(t))
@@ -138,7 +139,7 @@ func TestStandbys(t *testing.T) {
 	}
 	cluster.WaitReplayed()
 	core, logs := observer.New(zapcore.InfoLevel)
-	addr, admin := serveStandby(t, core)
+	addr, admin := serveEnv(t, core)
 	waitReader(t, admin, standby, "1")
 	load := startLoad(t, addr)
 	defer load.stop()
@@ -209,7 +210,7 @@ func TestStandbys(t *testing.T) {
 	load.stop()
 
 	// serve starts while the primary is down, from the standby.
-	addr2, _ := serveStandby(t, zapcore.NewNopCore())
+	addr2, _ := serveEnv(t, zapcore.NewNopCore())
 	if status, body := detailed(t, addr2); status != http.StatusOK || !strings.Contains(body, "Ada Lovelace") {
 		t.Errorf("serve started with the primary down: %d %s", status, body)
 	}
