@@ -67,20 +67,10 @@ func (j *judgement) data(body []byte) {
 				continue
 			}
 			if rules := transactions.OrderProblems(tx); len(rules) > 0 {
-				j.warn(fmt.Sprintf("%s (ORDER %s) lacks %s", where, orderNumber(tx), strings.Join(rules, ", ")))
+				j.warn(fmt.Sprintf("%s (ORDER %s) lacks %s", where, transactions.OrderNumber(tx), strings.Join(rules, ", ")))
 			}
 		}
 	}
-}
-
-// orderNumber names an order by its number, if it has one.
-func orderNumber(tx transactions.Transaction) string {
-	for _, id := range tx.Identifiers() {
-		if id[0] == "orderNumber" {
-			return id[1]
-		}
-	}
-	return "without an orderNumber"
 }
 
 // populated examines the answers about a stored customer, when Options name one: searches by

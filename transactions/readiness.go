@@ -173,7 +173,7 @@ func (r *Readiness) Add(customer string, txs []Transaction) {
 		if r.Broken == nil {
 			r.Broken, r.Examples = map[string]int{}, map[string][]string{}
 		}
-		name := customer + " order " + orderNumber(tx)
+		name := customer + " order " + OrderNumber(tx)
 		for _, p := range problems {
 			r.Broken[p]++
 			if len(r.Examples[p]) < maxExamples {
@@ -183,7 +183,8 @@ func (r *Readiness) Add(customer string, txs []Transaction) {
 	}
 }
 
-func orderNumber(tx Transaction) string {
+// OrderNumber names an order in a report: its orderNumber, or "(no orderNumber)".
+func OrderNumber(tx Transaction) string {
 	for _, id := range tx.Identifiers() {
 		if id[0] == "orderNumber" {
 			return id[1]
