@@ -103,22 +103,24 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 	}
 	perr := primary.PingContext(ctx)
-	if perr == nil || db.readers == nil {
+	if db.readers == nil {
 		if perr != nil {
 			db.Close()
 			return nil, fmt.Errorf("postgres: %w", perr)
 		}
-		db.startReaders()
 		return db, nil
 	}
-	// The primary does not answer: serve from the readers if one does.
+	// Check the readers once before the first lookup, then every interval in the background.
 	db.readers.check(db.db)
-	if len(db.readers.healthy()) == 0 {
-		db.Close()
-		return nil, fmt.Errorf("postgres: neither the primary %s (store.dsn) nor any of store.read_dsns answers: %w", db.primaryName, perr)
+	if perr != nil { // serve from the readers, if one answers
+		if len(db.readers.healthy()) == 0 {
+			db.Close()
+			return nil, fmt.Errorf("postgres: neither the primary %s (store.dsn) nor any of store.read_dsns answers: %w", db.primaryName, perr)
+		}
+		db.readers.log.Warn("the primary does not answer; lookups read from the readers", zap.String("primary", db.primaryName), zap.Error(perr))
 	}
-	db.readers.log.Warn("the primary does not answer; lookups read from the readers", zap.String("primary", db.primaryName), zap.Error(perr))
-	db.startReaders()
+	db.readers.started = true
+	go db.readers.run(db.db)
 	return db, nil
 }
 
@@ -143,7 +145,7 @@ func openReaders(opts Options) (*readerSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	rs := &readerSet{maxLag: opts.MaxReplicaLag, interval: opts.ProbeInterval, latest: steps[len(steps)-1].Version,
+	rs := &readerSet{maxLag: opts.MaxReplicaLag, interval: opts.ProbeInterval, latest: sqlshared.Latest(steps),
 		log: opts.Log, stop: make(chan struct{}), done: make(chan struct{})}
 	if rs.maxLag <= 0 {
 		rs.maxLag = store.DefaultMaxReplicaLag
@@ -167,16 +169,6 @@ func openReaders(opts Options) (*readerSet, error) {
 		rs.list = append(rs.list, r)
 	}
 	return rs, nil
-}
-
-// startReaders checks the readers once, then every interval in the background.
-func (db *DB) startReaders() {
-	if db.readers == nil {
-		return
-	}
-	db.readers.check(db.db)
-	db.readers.started = true
-	go db.readers.run(db.db)
 }
 
 // Close stops checking the readers and closes every pool.
@@ -226,7 +218,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	switch {
 	case errors.Is(err, sqlshared.ErrNewerSchema):
 		return 0, fmt.Errorf("postgres: migrate: %w", err)
-	case err == nil && len(steps) > 0 && current == steps[len(steps)-1].Version:
+	case err == nil && current == sqlshared.Latest(steps):
 		return 0, nil
 	}
 	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -260,7 +252,7 @@ func (db *DB) schemaOnReader(ctx context.Context, steps []sqlshared.Migration, p
 		current, err = sqlshared.SchemaVersion(ctx, q, steps)
 		return err
 	})
-	if err != nil || current != steps[len(steps)-1].Version {
+	if err != nil || current != sqlshared.Latest(steps) {
 		return fmt.Errorf("postgres: migrate: %w", db.primaryDown(primaryErr))
 	}
 	db.readers.log.Warn("the primary does not answer; the schema was checked on a reader, not migrated", zap.String("primary", db.primaryName))

@@ -49,6 +49,14 @@ func Migrations(fsys fs.FS) ([]Migration, error) {
 // a newer lookup-adaptor migrated it, and this one would misread it.
 var ErrNewerSchema = errors.New("the store's schema is newer than this lookup-adaptor knows; run the version that migrated it, or a later one")
 
+// Latest is the version the last of steps brings a schema to; 0 when there are none.
+func Latest(steps []Migration) int {
+	if len(steps) == 0 {
+		return 0
+	}
+	return steps[len(steps)-1].Version
+}
+
 // SchemaVersion reads the version of db's schema (0 for none) from its schema_migrations
 // table, and reports ErrNewerSchema, with both versions, when it has a migration that steps
 // (this build's) lack.
@@ -57,11 +65,7 @@ func SchemaVersion(ctx context.Context, db *sqlx.DB, steps []Migration) (int, er
 	if err := db.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
 		return 0, err
 	}
-	known := 0
-	if len(steps) > 0 {
-		known = steps[len(steps)-1].Version
-	}
-	if current > known {
+	if known := Latest(steps); current > known {
 		return current, fmt.Errorf("%w (the store is at version %d, this build at %d)", ErrNewerSchema, current, known)
 	}
 	return current, nil
