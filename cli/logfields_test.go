@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -64,21 +63,10 @@ func TestLogFieldTableIsTrue(t *testing.T) {
 // logFieldTable reads the field → type rows of the table under "JSON log fields".
 func logFieldTable(t *testing.T) map[string]string {
 	t.Helper()
-	doc, err := os.ReadFile("../docs/operations.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(doc), "### JSON log fields")
-	if !ok {
-		t.Fatal(`docs/operations.md has no "JSON log fields" section`)
-	}
-	row := regexp.MustCompile("^\\| `([a-z_]+)` \\| ([a-z ]+) \\|")
+	row := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([a-z ]+) \\|")
 	table := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(section))
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "#") {
-		if m := row.FindStringSubmatch(sc.Text()); m != nil {
-			table[m[1]] = m[2]
-		}
+	for _, m := range row.FindAllStringSubmatch(docsSection(t, "### JSON log fields"), -1) {
+		table[m[1]] = m[2]
 	}
 	if len(table) < 10 {
 		t.Fatalf("only %d rows in the log field table", len(table))
