@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lookup-adaptor/lookup-adaptor/answer"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/phone"
@@ -49,6 +50,7 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 	load(stocked, rest)
 	stores := map[string]store.Store{"sqlite, loaded empty": empty, "sqlite, loaded with a customer": stocked}
 
+	profiles := 0 // results SQLite answered with a stored profile
 	same := func(what string, ask func(store.Store) ([]store.Customer, error)) {
 		t.Helper()
 		want, err := ask(mem)
@@ -66,6 +68,14 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 			for i := range got {
 				if !bytes.Equal(storetest.Encode(t, &got[i]), storetest.Encode(t, &want[i])) {
 					t.Fatalf("%s, %s, result %d:\n%s\nmemory:\n%s", what, name, i, storetest.Encode(t, &got[i]), storetest.Encode(t, &want[i]))
+				}
+				// SQLite answers with the profile it rendered when loading; the memory store's
+				// is rendered as it is answered. The bytes must be the same.
+				if got[i].Profile != nil {
+					profiles++
+				}
+				if g, w := answer.AppendProfile(nil, &got[i], norm.Phone), answer.AppendProfile(nil, &want[i], norm.Phone); !bytes.Equal(g, w) {
+					t.Fatalf("%s, %s, result %d answers\n%s\nmemory:\n%s", what, name, i, g, w)
 				}
 			}
 		}
@@ -101,5 +111,8 @@ func TestBackendsAgreeOnAGeneratedStore(t *testing.T) {
 	}
 	if n != 400 {
 		t.Fatalf("%d customers, want 400", n)
+	}
+	if profiles == 0 {
+		t.Fatal("no SQLite result had a stored profile: the comparison of profiles compared nothing")
 	}
 }

@@ -60,6 +60,10 @@ type Customer struct {
 	CustomAttributes map[string]scalar.Scalar
 	// Transactions, newest first; filled only by Store.Customer.
 	Transactions []transactions.Transaction
+	// Profile, when not nil, is this customer's profile as the answer package rendered it when
+	// the backend stored the customer (answer.Stored), which an answer then copies; a backend
+	// that keeps no rendering leaves it nil, and the answer renders the fields above.
+	Profile []byte
 }
 
 // Link is the auto-link query: customers sharing any of Emails or any of Phones.

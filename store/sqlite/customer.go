@@ -3,13 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/lookup-adaptor/lookup-adaptor/answer"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
 )
@@ -21,20 +19,29 @@ type row struct {
 	Name       string `db:"name"`
 	Address    string `db:"address"`
 	Details    []byte `db:"details"`
+	Profile    []byte `db:"profile"` // answer.Stored's rendering, or NULL
 }
 
 // externalID is the row's key in the order lookups answer in.
 func (r row) externalID() string { return r.ExternalID }
 
 func (r row) customer() (store.Customer, error) {
-	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, nil)
+	return r.withTransactions(nil)
 }
 
-const customerColumns = "c.id, c.external_id, c.name, c.address, c.details"
+// withTransactions decodes the row with a transactions column (nil: none).
+func (r *row) withTransactions(txs []byte) (store.Customer, error) {
+	c, err := sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, txs)
+	c.Profile = answer.Profile(r.Profile)
+	return c, err
+}
 
-// byIDs selects the customers whose ids are in a JSON array, in no particular order; one
-// statement text serves any number of ids, so it stays prepared.
-const byIDs = "SELECT " + customerColumns + " FROM json_each(?) j CROSS JOIN customers c ON c.id = j.value"
+// scan reads customerColumns, then more.
+func (r *row) scan(rs interface{ Scan(...any) error }, more ...any) error {
+	return rs.Scan(append([]any{&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Profile}, more...)...)
+}
+
+const customerColumns = "c.id, c.external_id, c.name, c.address, c.details, c.profile"
 
 // selectCustomers runs a query selecting customerColumns and decodes the rows.
 func (db *file) selectCustomers(ctx context.Context, query string, args ...any) ([]store.Customer, error) {
@@ -47,15 +54,7 @@ func (db *file) selectCustomers(ctx context.Context, query string, args ...any) 
 
 // selectRows runs a query selecting customerColumns.
 func (db *file) selectRows(ctx context.Context, query string, args ...any) ([]row, error) {
-	return sqlshared.SelectAll(ctx, db.r, query, args, func(rs *sql.Rows, r *row) error {
-		return rs.Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details)
-	})
-}
-
-// jsonArray renders values for json_each.
-func jsonArray[T any](values []T) string {
-	b, _ := json.Marshal(values)
-	return string(b)
+	return sqlshared.SelectAll(ctx, db.r, query, args, func(rs *sql.Rows, r *row) error { return r.scan(rs) })
 }
 
 // linkIDs finds the customers sharing one of n emails or one of m phones, with bit 1 set for an
@@ -93,13 +92,23 @@ func linkQuery(n, m, limit int) string {
 // and prepared.
 func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
 
-// candidateIDs selects the ids a search's first condition finds, one past MaxCandidates so
-// that too many can be told from just enough.
-func candidateIDs(c sqlshared.Cond) string {
-	return c.Driver() + limitClause(sqlshared.MaxCandidates+1)
+// linkRows selects the customers sharing one of n emails or one of m phones, in no particular
+// order, with the way each was found (linkIDs' kind): a customer found both ways, or by two of
+// the emails, comes once for each. Its arguments are linkIDs'. It reads one past MaxCandidates
+// rows, so that too many can be told from just enough.
+func linkRows(n, m int) string {
+	return "SELECT " + customerColumns + ", m.kind FROM (" + linkIDs(n, m) + ") AS m CROSS JOIN customers c ON c.id = m.customer_id" +
+		limitClause(sqlshared.MaxCandidates+1)
 }
 
-// Link implements store.Store.
+// linkRow is a row of linkRows.
+type linkRow struct {
+	row
+	kind int
+}
+
+// Link implements store.Store in one statement, linkRows, ranked in Go; past MaxCandidates
+// rows, linkQuery ranks and caps inside SQLite instead.
 func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error) {
 	if len(q.Emails) == 0 && len(q.Phones) == 0 {
 		return nil, nil
@@ -111,28 +120,28 @@ func (db *file) Link(ctx context.Context, q store.Link) ([]store.Customer, error
 	for _, v := range q.Phones {
 		args = append(args, v)
 	}
-	ids := linkIDs(len(q.Emails), len(q.Phones))
-	hits, err := sqlshared.SelectAll(ctx, db.r, ids, args, func(rs *sql.Rows, h *sqlshared.LinkHit[int64]) error {
-		return rs.Scan(&h.ID, &h.Kind)
-	})
+	hits, err := sqlshared.SelectAll(ctx, db.r, linkRows(len(q.Emails), len(q.Phones)), args,
+		func(rs *sql.Rows, h *linkRow) error { return h.scan(rs, &h.kind) })
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: link: %w", err)
 	}
-	kinds := sqlshared.LinkKinds(hits)
-	limit := q.Limit
-	if len(kinds) > sqlshared.MaxCandidates {
-		cs, err := db.selectCustomers(ctx, linkQuery(len(q.Emails), len(q.Phones), limit), args...)
+	if len(hits) > sqlshared.MaxCandidates {
+		cs, err := db.selectCustomers(ctx, linkQuery(len(q.Emails), len(q.Phones), q.Limit), args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: link: %w", err)
 		}
 		return cs, nil
 	}
-	rows, err := db.selectRows(ctx, byIDs, jsonArray(slices.Collect(maps.Keys(kinds))))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: link: %w", err)
+	kinds := make(map[int64]int, len(hits))
+	rows := make([]row, 0, len(hits))
+	for _, h := range hits {
+		if _, seen := kinds[h.ID]; !seen {
+			rows = append(rows, h.row)
+		}
+		kinds[h.ID] |= h.kind
 	}
 	both := func(r row) bool { return kinds[r.ID] == sqlshared.LinkedBoth }
-	return decodeRows(sqlshared.Ranked(rows, limit, row.externalID, both))
+	return decodeRows(sqlshared.Ranked(rows, q.Limit, row.externalID, both))
 }
 
 // decodeRows turns rows into customers.
@@ -148,50 +157,35 @@ func decodeRows(rows []row) ([]store.Customer, error) {
 	return out, nil
 }
 
-// searchFilters renders the conditions a candidate must also meet.
-func searchFilters(q store.Search, conds []sqlshared.Cond) (string, []any) {
-	clauses, args := sqlshared.Filters(q, conds, "c.id")
-	if len(clauses) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(clauses, " AND "), args
-}
-
-// searchQuery orders and caps inside SQLite: the external id, else the first condition, drives
-// (CROSS JOIN fixes SQLite's loop order) and every other condition filters.
-func searchQuery(q store.Search) (string, []any) {
+// searchRows selects the customers matching every field of q, in no particular order, followed
+// by tail: the external id, else the first condition, drives (CROSS JOIN fixes SQLite's loop
+// order) and every other condition filters.
+func searchRows(q store.Search, tail string) (string, []any) {
 	from, conds, args := sqlshared.SearchSource(q, ") AS d CROSS JOIN customers c ON c.id = d.customer_id")
-	where, more := searchFilters(q, conds)
-	args = append(args, more...)
-	return "SELECT " + customerColumns + " FROM " + from + where + " ORDER BY c.external_id" + limitClause(q.Limit), args
+	clauses, more := sqlshared.Filters(q, conds, "c.id")
+	where := ""
+	if len(clauses) > 0 {
+		where = " WHERE " + strings.Join(clauses, " AND ")
+	}
+	return "SELECT " + customerColumns + " FROM " + from + where + tail, append(args, more...)
 }
 
-// Search implements store.Store: the first condition's ids, when there are few, are fetched
-// and filtered by the others in one statement and ordered in Go; otherwise searchQuery.
+// Search implements store.Store in one statement, searchRows capped one past MaxCandidates and
+// ordered in Go; past MaxCandidates matches (a common name prefix), SQLite orders and caps them
+// itself instead.
 func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, error) {
 	if q.IsEmpty() {
 		return nil, nil
 	}
-	if q.ExternalID == "" {
-		conds := sqlshared.SearchConds(q)
-		ids, err := sqlshared.SelectAll(ctx, db.r, candidateIDs(conds[0]), conds[0].Args,
-			func(rs *sql.Rows, id *int64) error { return rs.Scan(id) })
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: search: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil, nil
-		}
-		if len(ids) <= sqlshared.MaxCandidates {
-			where, args := searchFilters(q, conds[1:])
-			rows, err := db.selectRows(ctx, byIDs+where, append([]any{jsonArray(ids)}, args...)...)
-			if err != nil {
-				return nil, fmt.Errorf("sqlite: search: %w", err)
-			}
-			return decodeRows(sqlshared.Ranked(rows, q.Limit, row.externalID, nil))
-		}
+	query, args := searchRows(q, limitClause(sqlshared.MaxCandidates+1))
+	rows, err := db.selectRows(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search: %w", err)
 	}
-	query, args := searchQuery(q)
+	if len(rows) <= sqlshared.MaxCandidates {
+		return decodeRows(sqlshared.Ranked(rows, q.Limit, row.externalID, nil))
+	}
+	query, args = searchRows(q, " ORDER BY c.external_id"+limitClause(q.Limit))
 	cs, err := db.selectCustomers(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: search: %w", err)
@@ -217,15 +211,12 @@ type fullRow struct {
 }
 
 // customer decodes the row and its transactions.
-func (r *fullRow) customer() (store.Customer, error) {
-	return sqlshared.Customer(r.ExternalID, r.Name, r.Address, r.Details, r.Txs)
-}
+func (r *fullRow) customer() (store.Customer, error) { return r.withTransactions(r.Txs) }
 
 // Customer implements store.Store.
 func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	var r fullRow
-	err := db.r.QueryRowContext(ctx, customerQuery, chunksFor(maxTransactions), externalID).
-		Scan(&r.ID, &r.ExternalID, &r.Name, &r.Address, &r.Details, &r.Txs)
+	err := r.scan(db.r.QueryRowContext(ctx, customerQuery, chunksFor(maxTransactions), externalID), &r.Txs)
 	return sqlshared.FoundCustomer("sqlite", err, func() (store.Customer, error) {
 		c, err := r.customer()
 		c.Transactions = c.Transactions[:min(len(c.Transactions), max(maxTransactions, 0))]

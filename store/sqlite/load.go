@@ -17,6 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 
+	"github.com/lookup-adaptor/lookup-adaptor/answer"
 	"github.com/lookup-adaptor/lookup-adaptor/internal/ordered"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/sqlshared"
@@ -35,7 +36,7 @@ var loadSQL = struct {
 	dropByCustomer []string
 }{
 	find:   "SELECT id, fingerprint FROM customers WHERE external_id = ?",
-	update: "UPDATE customers SET name = ?, address = ?, details = ?, fingerprint = ? WHERE id = ?",
+	update: "UPDATE customers SET name = ?, address = ?, details = ?, profile = ?, fingerprint = ? WHERE id = ?",
 	// load_seen holds the external ids this Load has named, with where: duplicates are found
 	// there, and so are the customers a replacing Load removes.
 	seenTable:  "CREATE TEMP TABLE load_seen (external_id TEXT PRIMARY KEY, place TEXT NOT NULL) WITHOUT ROWID",
@@ -46,7 +47,7 @@ var loadSQL = struct {
 	maxID: "SELECT COALESCE(MAX(id), 0) FROM customers",
 	insert: map[string]batched{
 		// New customers come with the ids the load gives them, so that they too are batched.
-		"customer": {"INSERT INTO customers (id, external_id, name, address, details, fingerprint) VALUES ", 6},
+		"customer": {"INSERT INTO customers (id, external_id, name, address, details, profile, fingerprint) VALUES ", 7},
 		"chunk":    {"INSERT INTO transaction_chunks (id, txs) VALUES ", 2},
 	},
 	dropByCustomer: dropsByCustomer(),
@@ -383,16 +384,17 @@ func pairs(records store.Records) iter.Seq[record] {
 	}
 }
 
-// prepared is a record with what writing it takes besides the database — its keys, fingerprint
-// and details column, its transactions newest first — worked out on every core, ahead of the
-// one writer.
+// prepared is a record with what writing it takes besides the database — its keys, fingerprint,
+// details and profile columns, its transactions newest first — worked out on every core, ahead
+// of the one writer.
 type prepared struct {
 	record
-	keys   store.Keys
-	staged []any // the keys as temp.stage_keys holds them, when the load stages them (stagedRows)
-	fp     string
-	det    []byte
-	chunks []string // the transactions, newest first, rendered chunkSize to a chunk
+	keys    store.Keys
+	staged  []any // the keys as temp.stage_keys holds them, when the load stages them (stagedRows)
+	fp      string
+	det     []byte
+	profile []byte   // answer.Stored's rendering, nil when it depends on configuration
+	chunks  []string // the transactions, newest first, rendered chunkSize to a chunk
 }
 
 // prepareRecord works out what apply writes for r; it runs on many goroutines at once.
@@ -404,13 +406,21 @@ func (l *loader) prepareRecord(r record) prepared {
 	c := &p.Customer
 	p.keys = l.norm.Keys(c)
 	c.Transactions = transactions.Newest(c.Transactions, -1)
-	p.fp = store.Fingerprint(c)
+	p.fp = fingerprint(c)
 	p.det = sqlshared.EncodeDetails(c)
+	p.profile = answer.Stored(c)
 	p.chunks = renderChunks(c.Transactions)
 	if l.empty {
 		p.staged = stagedRows(p.keys)
 	}
 	return p
+}
+
+// fingerprint is store.Fingerprint marked with the profile rendering's version, so that a
+// customer stored by a build that rendered its profile otherwise, or kept none, counts as
+// changed and is written again with the profile.
+func fingerprint(c *store.Customer) string {
+	return store.Fingerprint(c) + "/profile-" + strconv.Itoa(int(answer.Version))
 }
 
 // renderChunks renders txs, newest first, as the rows of transaction_chunks.
@@ -456,7 +466,7 @@ func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) 
 	case !stored:
 		id = l.nextID
 		l.nextID++
-		if err := l.insert["customer"].add(ctx, id, c.ExternalID, c.Name, c.Address, p.det, p.fp); err != nil {
+		if err := l.insert["customer"].add(ctx, id, c.ExternalID, c.Name, c.Address, p.det, p.profile, p.fp); err != nil {
 			return err
 		}
 		stats.Added++
@@ -467,7 +477,7 @@ func (l *loader) apply(ctx context.Context, p prepared, stats *store.LoadStats) 
 		if err := l.dropRows(ctx, id); err != nil {
 			return err
 		}
-		if _, err := l.update.ExecContext(ctx, c.Name, c.Address, p.det, p.fp, id); err != nil {
+		if _, err := l.update.ExecContext(ctx, c.Name, c.Address, p.det, p.profile, p.fp, id); err != nil {
 			return err
 		}
 		stats.Changed++

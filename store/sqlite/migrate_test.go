@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lookup-adaptor/lookup-adaptor/answer"
 	"github.com/lookup-adaptor/lookup-adaptor/store"
 	"github.com/lookup-adaptor/lookup-adaptor/store/memory"
 	"github.com/lookup-adaptor/lookup-adaptor/store/seedfile"
@@ -67,7 +69,8 @@ func TestTransactionMigrations(t *testing.T) {
 	steps = append(steps,
 		"INSERT INTO schema_migrations (version) VALUES (1), (2)",
 		"ATTACH DATABASE '"+filepath.Join(dir, "current.db")+"' AS cur",
-		"INSERT INTO customers SELECT * FROM cur.customers",
+		// The fingerprint as the build before profiles wrote it: store.Fingerprint alone.
+		"INSERT INTO customers SELECT id, external_id, name, address, details, substr(fingerprint, 1, 64) FROM cur.customers",
 		"INSERT INTO customer_emails SELECT * FROM cur.customer_emails",
 		"INSERT INTO customer_phones SELECT * FROM cur.customer_phones",
 		"INSERT INTO customer_name_words SELECT * FROM cur.customer_name_words",
@@ -99,21 +102,62 @@ func TestTransactionMigrations(t *testing.T) {
 		t.Fatalf("openAt migrated; again: %d, %v", n, err)
 	}
 	got := exported(t, migrated)
-	if !reflect.DeepEqual(got, want) {
+	if !reflect.DeepEqual(withoutProfiles(got), withoutProfiles(want)) {
 		t.Errorf("after the migration the store exports\n%+v\nwant\n%+v", got, want)
 	}
 	for _, c := range want {
 		for _, n := range []int{2, 64, 65} {
 			a, errA := current.Customer(ctx, c.ExternalID, n)
 			b, errB := migrated.Customer(ctx, c.ExternalID, n)
-			if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
+			if errA != nil || errB != nil || !reflect.DeepEqual(withoutProfiles([]store.Customer{a}), withoutProfiles([]store.Customer{b})) {
 				t.Errorf("%s, newest %d: %+v (%v) after the migration, want %+v (%v)", c.ExternalID, n, b, errB, a, errA)
 			}
+			sameProfile(t, a, b)
 		}
 	}
+
+	// Loading the same customers again stores their profiles, as loading them fresh does.
+	demo, err := os.ReadFile("../../testdata/seed/demo.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, err := migrated.Load(ctx, seedfile.Read(strings.NewReader(string(demo)), "demo.json"), store.LoadOptions{})
+	if err != nil || stats.Unchanged != 0 || stats.Changed == 0 {
+		t.Fatalf("loading the demo customers again: %+v, %v; want every one changed", stats, err)
+	}
+	for c, err := range migrated.Export(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(c.ExternalID, "C-") && c.Profile == nil {
+			t.Errorf("%s has no profile after it was loaded again", c.ExternalID)
+		}
+	}
+
 	tables := column(t, readOnly(t, oldPath), "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'transaction%' ORDER BY name")
 	if strings.Join(tables, " ") != "transaction_chunks transaction_identifiers" {
 		t.Errorf("tables after the migrations: %q", tables)
+	}
+}
+
+// withoutProfiles is cs with their Profile fields cleared, to compare what else they hold.
+func withoutProfiles(cs []store.Customer) []store.Customer {
+	out := slices.Clone(cs)
+	for i := range out {
+		out[i].Profile = nil
+	}
+	return out
+}
+
+// sameProfile checks that stored, read from a store that rendered its profile when loading it,
+// answers with the bytes plain, read where none was stored, is rendered into.
+func sameProfile(t *testing.T, stored, plain store.Customer) {
+	t.Helper()
+	if stored.Profile == nil || plain.Profile != nil {
+		t.Fatalf("%s: profile %q stored, %q plain; want one and none", stored.ExternalID, stored.Profile, plain.Profile)
+	}
+	if got, want := answer.AppendProfile(nil, &stored, nil), answer.AppendProfile(nil, &plain, nil); string(got) != string(want) {
+		t.Errorf("%s: the stored profile answers\n%s\nrendered, it is\n%s", stored.ExternalID, got, want)
 	}
 }
 

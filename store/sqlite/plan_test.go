@@ -31,19 +31,14 @@ func queryShapes() []shape {
 		for i := range n[0] + n[1] {
 			args = append(args, fmt.Sprintf("v%d", i))
 		}
-		add(fmt.Sprintf("link ids, %d emails and %d phones", n[0], n[1]), linkIDs(n[0], n[1]), args)
+		add(fmt.Sprintf("link, %d emails and %d phones", n[0], n[1]), linkRows(n[0], n[1]), args)
 		add(fmt.Sprintf("link, %d emails and %d phones, many candidates", n[0], n[1]), linkQuery(n[0], n[1], 25), args)
 	}
-	add("customers by ids", byIDs, []any{"[1,2,3]"})
 	for _, q := range storetest.SearchShapes() {
-		sql, args := searchQuery(q)
+		sql, args := searchRows(q, limitClause(sqlshared.MaxCandidates+1))
+		add(fmt.Sprintf("search %+v", q), sql, args)
+		sql, args = searchRows(q, " ORDER BY c.external_id"+limitClause(25))
 		add(fmt.Sprintf("search %+v, many candidates", q), sql, args)
-		if q.ExternalID == "" {
-			conds := sqlshared.SearchConds(q)
-			add(fmt.Sprintf("search %+v, candidate ids", q), candidateIDs(conds[0]), conds[0].Args)
-			where, args := searchFilters(q, conds[1:])
-			add(fmt.Sprintf("search %+v, candidates", q), byIDs+where, append([]any{"[1,2]"}, args...))
-		}
 	}
 	add("customer", customerQuery, []any{50, "C-1"})
 	// What a Load looks up and removes per customer (replace's sweep of unnamed customers

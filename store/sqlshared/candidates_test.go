@@ -1,16 +1,12 @@
 package sqlshared
 
 import (
-	"maps"
 	"slices"
 	"testing"
 )
 
-func TestLinkKindsAndRanked(t *testing.T) {
-	kinds := LinkKinds([]LinkHit[string]{{"C-3", 1}, {"C-1", 2}, {"C-3", 2}, {"C-2", 1}, {"C-4", 2}, {"C-4", 2}})
-	if want := map[string]int{"C-1": 2, "C-2": 1, "C-3": LinkedBoth, "C-4": 2}; !maps.Equal(kinds, want) {
-		t.Fatalf("kinds = %v, want %v", kinds, want)
-	}
+func TestRanked(t *testing.T) {
+	kinds := map[string]int{"C-1": 2, "C-2": 1, "C-3": LinkedBoth, "C-4": 2}
 	id := func(s string) string { return s }
 	both := func(s string) bool { return kinds[s] == LinkedBoth }
 	if got := Ranked([]string{"C-4", "C-2", "C-3", "C-1"}, 3, id, both); !slices.Equal(got, []string{"C-3", "C-1", "C-2"}) {
