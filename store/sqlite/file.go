@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -85,9 +86,25 @@ func connect(ctx context.Context, path, params, extra string, n int) (*sqlx.DB, 
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	// Every connection is opened now, and kept: one the pool opened later would open the path,
+	// and once another file has been moved there (see DB), it would read that file while its
+	// siblings still read this one.
+	held := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.Conn(ctx)
+		if err == nil {
+			err = c.PingContext(ctx)
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		held = append(held, c)
 	}
 	return db, nil
 }

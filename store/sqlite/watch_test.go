@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,19 +106,30 @@ func servedWithReplacement(t *testing.T) (db *sqlite.DB, path, next string) {
 }
 
 // A database built elsewhere and moved over the served one is reopened: lookups running all
-// along never fail, and see the old data, then the new.
+// along never fail, and see the old data, then the new. A lookup that began after another
+// had answered with the new data must not answer with the old.
 func TestReplacedFileIsReopened(t *testing.T) {
 	db, path, next := servedWithReplacement(t)
 
+	origin := time.Now()
 	var failures, sawOld, sawNew atomic.Int64
+	var mu sync.Mutex
+	firstNew := time.Duration(-1) // when the first answer with the new data had returned
 	stop := goroutines.Repeat(4, func() bool {
+		began := time.Since(origin)
 		id, err := whoIsAda(db)
+		ended := time.Since(origin)
+		mu.Lock()
+		defer mu.Unlock()
 		switch {
 		case err != nil || (id != "OLD" && id != "NEW"):
 			failures.Add(1)
 		case id == "NEW":
 			sawNew.Add(1)
-		case sawNew.Load() > 0: // OLD after NEW: a mix
+			if firstNew < 0 || ended < firstNew {
+				firstNew = ended
+			}
+		case firstNew >= 0 && began > firstNew: // OLD after NEW: a mix
 			failures.Add(1)
 		default:
 			sawOld.Add(1)
