@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -233,5 +234,55 @@ func TestAddressInUseNamesTheSetting(t *testing.T) {
 	}
 	if n := logs.FilterMessage("listening").Len(); n > 0 {
 		t.Errorf("%d listeners announced before the failure", n)
+	}
+}
+
+// A detailed lookup asked again answers as the store stands: serve keeps the customers it
+// answered lately, and a seed or a delete by another command must show in the next answer.
+func TestDetailedLookupsFollowEverySeed(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, _ := startServe(t, ctx)
+	detailed := func() string {
+		t.Helper()
+		body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
+		sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
+		req.Header = sr.Header
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		answer, _ := io.ReadAll(resp.Body)
+		return resp.Status + " " + string(answer)
+	}
+	first := detailed()
+	if !strings.Contains(first, `"name":"Ada Lovelace"`) {
+		t.Fatalf("C-1001: %s", first)
+	}
+	if again := detailed(); again != first {
+		t.Fatalf("asked again, C-1001 answered\n%s\nafter\n%s", again, first)
+	}
+	renamed := writeFile(t, "renamed.jsonl", `{"externalCustomerId":"C-1001","name":"Ada King"}`)
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"seed", "--config", repoConfig, renamed}, `"name":"Ada King"`},
+		{[]string{"delete", "--config", repoConfig, "C-1001"}, `{"results":[]}`},
+		{[]string{"seed", "--config", repoConfig, "../testdata/seed/"}, first},
+	} {
+		if err := run(t, step.args...); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if got := detailed(); !strings.Contains(got, step.want) {
+				t.Errorf("after %s: C-1001 answered %s, want %s", strings.Join(step.args[:1], " "), got, step.want)
+			}
+		}
 	}
 }

@@ -198,8 +198,11 @@ func (db *file) Search(ctx context.Context, q store.Search) ([]store.Customer, e
 // (SplitTransactions orders them).
 var txsColumn = `(SELECT group_concat(t.txs, char(30)) FROM transaction_chunks t WHERE ` + chunkRange("c.id", "?") + `) AS txs`
 
-// customerQuery reads a customer and its newest transactions as one row.
-var customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c WHERE c.external_id = ?`
+// customerQuery reads a customer, its newest transactions and the store's version as one row.
+var customerQuery = `SELECT ` + customerColumns + `, ` + txsColumn + `, (` + versionQuery + `) FROM customers c WHERE c.external_id = ?`
+
+// versionQuery reads the store's version (recent.go).
+const versionQuery = "SELECT version FROM store_version WHERE id = 1"
 
 // exportQuery reads every customer with all its transactions, in external id order.
 var exportQuery = `SELECT ` + customerColumns + `, ` + txsColumn + ` FROM customers c ORDER BY c.external_id`
@@ -213,15 +216,32 @@ type fullRow struct {
 // customer decodes the row and its transactions.
 func (r *fullRow) customer() (store.Customer, error) { return r.withTransactions(r.Txs) }
 
-// Customer implements store.Store.
+// Customer implements store.Store. A customer asked for again while the store's version has not
+// moved is answered from recent, after one read of the version; the customer it returns may be
+// shared with other lookups, and must not be changed.
 func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
+	key := recentKey{externalID, maxTransactions}
+	if c, version, ok := db.recent.get(key); ok {
+		var now int64
+		if err := db.r.QueryRowContext(ctx, versionQuery).Scan(&now); err != nil {
+			return store.Customer{}, fmt.Errorf("sqlite: customer: %w", err)
+		}
+		if now == version {
+			return c, nil
+		}
+	}
 	var r fullRow
-	err := r.scan(db.r.QueryRowContext(ctx, customerQuery, chunksFor(maxTransactions), externalID), &r.Txs)
-	return sqlshared.FoundCustomer("sqlite", err, func() (store.Customer, error) {
+	var version int64
+	err := r.scan(db.r.QueryRowContext(ctx, customerQuery, chunksFor(maxTransactions), externalID), &r.Txs, &version)
+	c, err := sqlshared.FoundCustomer("sqlite", err, func() (store.Customer, error) {
 		c, err := r.customer()
 		c.Transactions = c.Transactions[:min(len(c.Transactions), max(maxTransactions, 0))]
 		return c, err
 	})
+	if err == nil && len(r.Details)+len(r.Profile)+len(r.Txs) <= recentMaxBytes {
+		db.recent.put(key, version, c)
+	}
+	return c, err
 }
 
 // export yields every customer from one read transaction, so that the view is consistent.

@@ -27,6 +27,8 @@ type file struct {
 	r    *sqlx.DB // read-only pool
 	norm *store.Normalizer
 	info os.FileInfo
+	// recent holds the customers of the latest detailed lookups (recent.go).
+	recent *recent
 	// readConns is the read pool's size.
 	readConns int
 	// closed is set by close. Once closed, its inode may be reused by another file, so info
@@ -71,7 +73,7 @@ func openFile(ctx context.Context, path, params string, opts Options) (*file, er
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return &file{w: w, r: r, readConns: conns, norm: opts.Normalizer, info: info}, nil
+	return &file{w: w, r: r, readConns: conns, norm: opts.Normalizer, info: info, recent: newRecent(recentCustomers)}, nil
 }
 
 // connect opens a pool of at most n connections and checks that it answers.

@@ -29,7 +29,7 @@ const maxLoadErrors = 20
 
 // loadSQL are the statements of a Load, prepared once per Load as the fields of a loader.
 var loadSQL = struct {
-	seenTable, find, update, remember, firstPlace, unnamed, maxID string
+	seenTable, find, update, remember, firstPlace, unnamed, maxID, bumpVersion string
 	// insert are the batched INSERTs of customers and transactions (keyTables adds the key
 	// tables'), by kind: the statement head and its number of columns.
 	insert         map[string]batched
@@ -45,6 +45,8 @@ var loadSQL = struct {
 	unnamed:    "SELECT id FROM customers WHERE external_id NOT IN (SELECT external_id FROM temp.load_seen)",
 	// maxID is the highest customer id, 0 when there is no customer (ids start at 1).
 	maxID: "SELECT COALESCE(MAX(id), 0) FROM customers",
+	// bumpVersion tells every process that customers it read before may have changed (recent.go).
+	bumpVersion: "UPDATE store_version SET version = version + 1 WHERE id = 1",
 	insert: map[string]batched{
 		// New customers come with the ids the load gives them, so that they too are batched.
 		"customer": {"INSERT INTO customers (id, external_id, name, address, details, profile, fingerprint) VALUES ", 7},
@@ -238,6 +240,11 @@ func (db *file) load(ctx context.Context, records store.Records, opts store.Load
 	l.close()
 	if _, err := tx.ExecContext(ctx, "DROP TABLE temp.load_seen"); err != nil {
 		return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
+	}
+	if stats.Added+stats.Changed+stats.Deleted > 0 {
+		if _, err := tx.ExecContext(ctx, loadSQL.bumpVersion); err != nil {
+			return store.LoadStats{}, fmt.Errorf("sqlite: load: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return store.LoadStats{}, fmt.Errorf("sqlite: load: commit: %w", err)
