@@ -34,15 +34,23 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# free_port prints a loopback port nothing listens on.
+# free_port NAME sets NAME to a loopback port nothing listens on and no earlier call chose. It
+# stays below the kernel's ephemeral range (ip_local_port_range, from 32768 by default), where
+# wrk's connections of an earlier run can still hold a port and make binding it fail.
+taken=" "
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    p=$((20000 + RANDOM % 12000))
+    case "$taken" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      taken+="$p "
+      printf -v "$1" %s "$p"
+      return
+    fi
   done
 }
-lookup_port=$(free_port) admin_port=$(free_port) bare_port=$(free_port)
+free_port lookup_port; free_port admin_port; free_port bare_port
 
 # start_adaptor NAME DRIVER DSN LOOKUP_PORT ADMIN_PORT starts serve and waits until it is ready —
 # checking that the process answering is the one started here, not something else on the port.
@@ -68,7 +76,7 @@ pids+=("$bare")
 start_adaptor adaptor sqlite "$db" "$lookup_port" "$admin_port"
 adaptor=$started
 if [ -n "${BENCH_PG_DSN:-}" ]; then
-  pg_port=$(free_port) pg_admin=$(free_port)
+  free_port pg_port; free_port pg_admin
   start_adaptor adaptor-pg postgres "$BENCH_PG_DSN" "$pg_port" "$pg_admin"
   pg_adaptor=$started
 fi
