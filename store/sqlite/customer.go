@@ -216,9 +216,8 @@ type fullRow struct {
 // customer decodes the row and its transactions.
 func (r *fullRow) customer() (store.Customer, error) { return r.withTransactions(r.Txs) }
 
-// Customer implements store.Store. A customer asked for again while the store's version has not
-// moved is answered from recent, after one read of the version; the customer it returns may be
-// shared with other lookups, and must not be changed.
+// Customer implements store.Store (see DB.Customer): a customer asked for again while the
+// store's version has not moved is answered from recent, after one read of the version.
 func (db *file) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	key := recentKey{externalID, maxTransactions}
 	if c, version, ok := db.recent.get(key); ok {

@@ -179,7 +179,9 @@ func (db *DB) Search(ctx context.Context, q store.Search) ([]store.Customer, err
 	return lookup(db, func(f *file) ([]store.Customer, error) { return f.Search(ctx, q) })
 }
 
-// Customer implements store.Store.
+// Customer implements store.Store. The customers of the latest detailed lookups are kept and
+// handed out again while the store is unchanged (recent.go): the Customer returned may be
+// shared with other calls, and must not be changed.
 func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions int) (store.Customer, error) {
 	return lookup(db, func(f *file) (store.Customer, error) { return f.Customer(ctx, externalID, maxTransactions) })
 }
