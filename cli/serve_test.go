@@ -58,6 +58,20 @@ func startServeOn(t *testing.T, ctx context.Context, useStore func()) (*Config, 
 	return cfg, done
 }
 
+// signedLookup posts body to the lookup path of the serve at addr, signed with startServe's key.
+func signedLookup(addr, body string) (*http.Response, error) {
+	sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", []byte(body), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest("POST", "http://"+addr+"/lookup", bytes.NewReader(sr.Body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = sr.Header
+	return http.DefaultClient.Do(req)
+}
+
 func waitFor(t *testing.T, url string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -76,14 +90,7 @@ func TestServeAnswersAndStops(t *testing.T) {
 	defer cancel()
 	cfg, done := startServe(t, ctx)
 
-	body := []byte(`{"lookupLevel":"BASIC","query":{"emails":["nobody@example.com"]},"uniqueMatchRequired":false}`)
-	sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
-	req.Header = sr.Header
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := signedLookup(cfg.Server.Addr, `{"lookupLevel":"BASIC","query":{"emails":["nobody@example.com"]},"uniqueMatchRequired":false}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,17 +152,10 @@ func TestLookupsAnswerDuringReplaceAndDelete(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cfg, _ := startServe(t, ctx)
-	body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
+	body := `{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`
 	failures := make(chan string, 100)
 	stop := goroutines.Repeat(4, func() bool {
-		sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
-		if err != nil {
-			failures <- err.Error()
-			return false
-		}
-		req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
-		req.Header = sr.Header
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := signedLookup(cfg.Server.Addr, body)
 		if err != nil {
 			failures <- err.Error()
 			return false
@@ -245,14 +245,7 @@ func TestDetailedLookupsFollowEverySeed(t *testing.T) {
 	cfg, _ := startServe(t, ctx)
 	detailed := func() string {
 		t.Helper()
-		body := []byte(`{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
-		sr, err := signing.NewRequest([]byte("serve-test-key"), "POST", "/lookup", "", body, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, _ := http.NewRequest("POST", "http://"+cfg.Server.Addr+"/lookup", bytes.NewReader(body))
-		req.Header = sr.Header
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := signedLookup(cfg.Server.Addr, `{"lookupLevel":"DETAILED","query":{"externalCustomerId":"C-1001"},"uniqueMatchRequired":true}`)
 		if err != nil {
 			t.Fatal(err)
 		}
