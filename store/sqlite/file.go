@@ -27,6 +27,10 @@ type file struct {
 	r    *sqlx.DB // read-only pool
 	norm *store.Normalizer
 	info os.FileInfo
+	// wal and shm are the WAL and shared-memory files its connections use, nil when missing.
+	// SQLite finds them by name beside the path, and cannot remove them once the file has been
+	// moved away; reopen does, so that the file moved in never reads them.
+	wal, shm os.FileInfo
 	// recent holds the customers of the latest detailed lookups (recent.go).
 	recent *recent
 	// readConns is the read pool's size.
@@ -35,14 +39,21 @@ type file struct {
 	// no longer identifies anything.
 	closed atomic.Bool
 	// retired is set when the file at the path was replaced: calls that find this file no
-	// longer answer from it (errRetired); users, the calls still on it, are waited for before
-	// it is closed.
+	// longer answer from it (errRetired); users, the long calls still on it, are waited for
+	// before it is closed.
 	retired atomic.Bool
 	users   sync.WaitGroup
+	// replaced is cancelled (retire) when the file is replaced, to stop the long calls on it.
+	replaced context.Context
+	retire   context.CancelFunc
 }
 
+// errReplacedDuring is the error of a long call (a load, an export) stopped because its file
+// was replaced while it ran.
+var errReplacedDuring = errors.New("sqlite: the database file was replaced while this ran, so it was stopped; nothing it wrote is kept. Run it again")
+
 // errRetired is the error of a call that finds the file replaced by one that cannot be opened.
-var errRetired = errors.New("sqlite: the database file was replaced by one that cannot be opened; lookups fail until a good one is in place")
+var errRetired = errors.New("sqlite: the database file was replaced by one that cannot be opened yet; lookups fail until it can (readiness says why)")
 
 // openFile opens the pools on path; the file exists unless opts.Create.
 func openFile(ctx context.Context, path, params string, opts Options) (*file, error) {
@@ -73,7 +84,11 @@ func openFile(ctx context.Context, path, params string, opts Options) (*file, er
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return &file{w: w, r: r, readConns: conns, norm: opts.Normalizer, info: info, recent: newRecent(recentCustomers)}, nil
+	wal, _ := os.Stat(path + "-wal") // missing only if the file is not in WAL mode: nothing to remove later
+	shm, _ := os.Stat(path + "-shm")
+	replaced, retire := context.WithCancel(context.Background())
+	return &file{w: w, r: r, readConns: conns, norm: opts.Normalizer, info: info, wal: wal, shm: shm,
+		recent: newRecent(recentCustomers), replaced: replaced, retire: retire}, nil
 }
 
 // connect opens a pool of at most n connections and checks that it answers.
@@ -111,9 +126,12 @@ func connect(ctx context.Context, path, params, extra string, n int) (*sqlx.DB, 
 	return db, nil
 }
 
-// close closes both pools.
+// close closes both pools, once: the read pool first, so that the writer is the last
+// connection and removes the WAL as it closes (a read-only one cannot).
 func (db *file) close() error {
-	db.closed.Store(true)
+	if db.closed.Swap(true) {
+		return nil
+	}
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 

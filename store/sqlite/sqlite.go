@@ -10,8 +10,10 @@
 // deleted or made unreadable makes Ping fail, so readiness checks see it within seconds. A file
 // that was replaced — a database built elsewhere and moved into place with mv — is reopened:
 // calls under way finish on the old file, calls arriving meanwhile wait a moment, and every
-// call after that answers from the new one. Move only a database no process has open (as
-// `lookup-adaptor seed` leaves it when it exits): SQLite's WAL file is found by name.
+// call after that answers from the new one. SQLite finds a WAL file by name, so the old file is
+// closed before the new one is opened, and the new one only once no process has the old one
+// open. Move only a database no process has open (as `lookup-adaptor seed` leaves it when it
+// exits).
 package sqlite
 
 import (
@@ -134,28 +136,40 @@ func splitDSN(dsn string) (path, params string) {
 // use returns the open file for one lookup, and the function that ends it. The lookup holds
 // the read lock, so a swap waits for the lookups under way (milliseconds) and every lookup
 // after it answers from the new file: none answers old data after another answered new.
-func (db *DB) use() (f *file, done func(), err error) { return db.acquire(false) }
+func (db *DB) use() (f *file, done func(), err error) {
+	db.mu.RLock()
+	if db.f.retired.Load() {
+		db.mu.RUnlock()
+		return nil, nil, errRetired
+	}
+	return db.f, db.mu.RUnlock, nil
+}
 
-// useLong is use for a call that may take minutes (a load, an export, a migration): it holds no
-// lock, so that a swap never waits for it; it is counted among the file's users instead, and a
-// replaced file is closed only once they end.
-func (db *DB) useLong() (f *file, done func(), err error) { return db.acquire(true) }
-
-// acquire is use (long false) and useLong. A file replaced by one that could not be opened is
-// errRetired.
-func (db *DB) acquire(long bool) (*file, func(), error) {
+// useLong is use for a call that may take minutes (a load, an export, a migration). It holds
+// no lock, so that lookups never wait for it; it is counted among the file's users instead, and
+// runs with the context it returns, which a swap cancels (errReplacedDuring): the call stops,
+// and so lets go of the replaced file, which must be closed before its replacement is opened
+// (watch.go). What a load had written is rolled back, never left in a file no longer served.
+func (db *DB) useLong(ctx context.Context) (*file, context.Context, func(), error) {
 	db.mu.RLock()
 	f := db.f
 	if f.retired.Load() {
 		db.mu.RUnlock()
-		return nil, nil, errRetired
-	}
-	if !long {
-		return f, db.mu.RUnlock, nil
+		return nil, nil, nil, errRetired
 	}
 	f.users.Add(1)
 	db.mu.RUnlock()
-	return f, f.users.Done, nil
+	ctx, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(f.replaced, func() { cancel(errReplacedDuring) })
+	return f, ctx, func() { unhook(); cancel(nil); f.users.Done() }, nil
+}
+
+// longErr is err from a long call that ran with ctx (useLong's), naming the swap that stopped it.
+func longErr(ctx context.Context, err error) error {
+	if err != nil && errors.Is(context.Cause(ctx), errReplacedDuring) {
+		return fmt.Errorf("%w (%v)", errReplacedDuring, err)
+	}
+	return err
 }
 
 // lookup runs one lookup on the open file (see use).
@@ -188,36 +202,38 @@ func (db *DB) Customer(ctx context.Context, externalID string, maxTransactions i
 
 // Load implements store.Loader.
 func (db *DB) Load(ctx context.Context, records store.Records, opts store.LoadOptions) (store.LoadStats, error) {
-	f, done, err := db.useLong()
+	f, ctx, done, err := db.useLong(ctx)
 	if err != nil {
 		return store.LoadStats{}, err
 	}
 	defer done()
-	return f.Load(ctx, records, opts)
+	stats, err := f.Load(ctx, records, opts)
+	return stats, longErr(ctx, err)
 }
 
 // Export implements store.Exporter.
 func (db *DB) Export(ctx context.Context) iter.Seq2[store.Customer, error] {
 	return func(yield func(store.Customer, error) bool) {
-		f, done, err := db.useLong()
+		f, ctx, done, err := db.useLong(ctx)
 		if err != nil {
 			yield(store.Customer{}, err)
 			return
 		}
 		defer done()
-		f.export(ctx, yield)
+		f.export(ctx, func(c store.Customer, err error) bool { return yield(c, longErr(ctx, err)) })
 	}
 }
 
 // Migrate applies the embedded migrations the database lacks, each in its own transaction, and
 // returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	f, done, err := db.useLong()
+	f, ctx, done, err := db.useLong(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer done()
-	return f.migrate(ctx)
+	n, err := f.migrate(ctx)
+	return n, longErr(ctx, err)
 }
 
 // Ping reports whether the database answers a query from the file at the configured path: a

@@ -85,40 +85,66 @@ func readable(path string, info os.FileInfo) error {
 	return nil
 }
 
-// reopen swaps the open file for the one now at the path, migrated as serve would. The old
-// file is retired at once — no call starts on it — and closed once the long calls on it (a
-// load, an export) end; the swap itself waits only for the lookups under way. If the new file
-// cannot be opened, the old one stays in place retired: calls fail (503) until a good file is
-// in place.
+// reopen swaps the open file for the one now at the path, migrated as serve would.
+//
+// SQLite finds a database's WAL and shared-memory files by name, beside the path, and once the
+// file has been moved away its connections can no longer remove them: a connection opening the
+// new file would read the old file's pages out of them. So the old file is closed first —
+// lookups under way finish and the ones arriving wait (milliseconds), a long call on it (a load,
+// an export) is stopped — and the WAL and shared-memory files its connections used are removed
+// before the new file is opened. A process still at work on the old file keeps them, unlinked:
+// it goes on in a file no longer served. If the new file cannot be opened, calls fail (503) until
+// a good file is in place.
 func (db *DB) reopen(ctx context.Context) error {
+	db.mu.Lock() // acquire holds the read lock while it checks retired and counts a user
+	defer db.mu.Unlock()
+	old := db.f
+	if old.retired.CompareAndSwap(false, true) {
+		old.retire() // stops the long calls on it (useLong)
+		old.users.Wait()
+		_ = old.close() // a failed close leaves nothing to do; the old pools are unusable either way
+		for suffix, used := range map[string]os.FileInfo{"-wal": old.wal, "-shm": old.shm} {
+			if err := removeIfSame(db.path+suffix, used); err != nil {
+				return fmt.Errorf("sqlite: database file %s was replaced; removing the replaced file's %s: %w", db.path, suffix, err)
+			}
+		}
+	}
 	opts := db.opts
 	opts.Create = false
 	f, err := openFile(ctx, db.path, db.params, opts)
-	if err == nil {
-		err = f.ping(ctx) // a file without our schema is not a database to serve
-		if err == nil {
-			_, err = f.migrate(ctx)
-		}
-		if err != nil {
-			f.close()
-		}
-	}
-	db.mu.Lock() // acquire holds the read lock while it checks retired and counts a user
-	old := db.f
-	if err == nil {
-		db.f = f
-	}
-	retire := old.retired.CompareAndSwap(false, true)
-	db.mu.Unlock()
-	if retire {
-		go func() {
-			old.users.Wait()
-			_ = old.close() // a failed close leaves nothing to do; the old pools are unusable either way
-		}()
-	}
 	if err != nil {
 		return fmt.Errorf("sqlite: database file %s was replaced and cannot be opened: %w", db.path, err)
 	}
+	err = f.ping(ctx) // a file without our schema is not a database to serve
+	if err == nil {
+		_, err = f.migrate(ctx)
+	}
+	if err != nil {
+		f.close()
+		return fmt.Errorf("sqlite: database file %s was replaced and cannot be opened: %w", db.path, err)
+	}
+	db.f = f
 	db.opts.Log.Info("database file replaced; reopened", zap.String("path", db.path))
+	return nil
+}
+
+// removeIfSame removes the file at path if it is used (nil: none), and not a file made since.
+func removeIfSame(path string, used os.FileInfo) error {
+	if used == nil {
+		return nil
+	}
+	now, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(now, used) {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -193,17 +194,25 @@ func TestReplacedByGarbageIsNotReady(t *testing.T) {
 	}
 }
 
-// A load under way does not hold the file: a replacement moved into place meanwhile is served
-// within moments, and the lookups do not wait for the load to end.
-func TestReplacementDoesNotWaitForALoad(t *testing.T) {
+// A load under way when its file is replaced is stopped, saying so, rather than written into a
+// file no longer served; it lets go of the old file, and lookups reach the replacement within
+// moments.
+func TestReplacementStopsALoad(t *testing.T) {
 	db, path, next := servedWithReplacement(t)
-	release, started := make(chan struct{}), make(chan struct{})
+	started := make(chan struct{})
 	loaded := make(chan error, 1)
 	go func() {
 		records := func(yield func(store.Record, error) bool) {
-			close(started)
-			<-release // a producer that takes its time
-			yield(store.Record{Customer: store.Customer{ExternalID: "LATE"}, Place: "slow:1"}, nil)
+			for i := 0; ; i++ { // a producer that never ends, a record at a time
+				if i == 1 {
+					close(started)
+				}
+				r := store.Record{Customer: store.Customer{ExternalID: fmt.Sprintf("LATE-%d", i)}, Place: fmt.Sprintf("slow:%d", i+1)}
+				if !yield(r, nil) {
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
 		}
 		_, err := db.Load(context.Background(), records, store.LoadOptions{})
 		loaded <- err
@@ -212,26 +221,97 @@ func TestReplacementDoesNotWaitForALoad(t *testing.T) {
 	if err := os.Rename(next, path); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = db.Ping(context.Background()) }() // the watcher's check, made now
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		done := make(chan string, 1)
-		go func() { id, _ := whoIsAda(db); done <- id }()
-		select {
-		case id := <-done:
-			if id == "NEW" {
-				close(release)
-				<-loaded // it may fail on the retired file; it must end
-				return
-			}
-		case <-time.After(time.Until(deadline)):
-			close(release)
-			t.Fatal("while a load ran, lookups waited for it instead of reaching the replacement")
-		}
-		if time.Now().After(deadline) {
-			close(release)
-			t.Fatal("the replacement was not served while a load ran")
-		}
-		runtime.Gosched()
+	if err := db.Ping(context.Background()); err != nil { // the watcher's check, made now
+		t.Fatalf("Ping after the swap: %v", err)
 	}
+	select {
+	case err := <-loaded:
+		if err == nil || !strings.Contains(err.Error(), "replaced while this ran") {
+			t.Errorf("the load on the replaced file ended with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the load on the replaced file was not stopped")
+	}
+	if id, err := whoIsAda(db); err != nil || id != "NEW" {
+		t.Errorf("after the swap: %q, %v; want NEW", id, err)
+	}
+	if cs, err := db.Search(context.Background(), store.Search{ExternalID: "LATE-0", Limit: 1}); err != nil || len(cs) != 0 {
+		t.Errorf("the stopped load's first customer is in the served file: %d, %v", len(cs), err)
+	}
+}
+
+// The replaced file's WAL holds pages another process wrote to it. They must not be read as
+// the new file's: the old file is closed, and its WAL gone, before the new one is opened.
+func TestReplacementWithTheOldFilesWAL(t *testing.T) {
+	ctx := context.Background()
+	db, path, next := servedWithReplacement(t)
+	if id, err := whoIsAda(db); id != "OLD" || err != nil {
+		t.Fatalf("before the swap: %q, %v", id, err)
+	}
+	other := openOther(t, path)
+	var more strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&more, `{"externalCustomerId":"X-%d","name":"Someone Else","emails":["ada@example.com"]}`+"\n", i)
+	}
+	if _, err := other.Load(ctx, seedfile.Read(strings.NewReader(more.String()), "more.jsonl"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("the test needs the old file's WAL to hold pages: %v", err)
+	}
+	if err := os.Rename(next, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("Ping after the swap: %v", err)
+	}
+	cs, err := db.Link(ctx, store.Link{Emails: []string{"ada@example.com"}, Limit: 500})
+	if err != nil || len(cs) != 1 || cs[0].ExternalID != "NEW" {
+		t.Errorf("after the swap, Ada's email finds %d customers (%v); want NEW alone", len(cs), err)
+	}
+}
+
+// Another process still at work on the replaced file does not hold up the swap, and what it
+// does there stays there: the new file is served at once, untouched by it.
+func TestReplacementWhileAnotherProcessHasTheOldFile(t *testing.T) {
+	ctx := context.Background()
+	db, path, next := servedWithReplacement(t)
+	other := openOther(t, path)
+	if err := os.Rename(next, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("Ping after the swap: %v", err)
+	}
+	if id, err := whoIsAda(db); err != nil || id != "NEW" {
+		t.Fatalf("after the swap: %q, %v; want NEW", id, err)
+	}
+	late := `{"externalCustomerId":"LATE","name":"Late Writer","emails":["ada@example.com"]}`
+	if _, err := other.Load(ctx, seedfile.Read(strings.NewReader(late), "late.jsonl"), store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := whoIsAda(db); err != nil || id != "NEW" {
+		t.Errorf("after another process wrote to the replaced file: %q, %v; want NEW alone", id, err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := whoIsAda(db); err != nil || id != "NEW" {
+		t.Errorf("once the other process closed the replaced file: %q, %v; want NEW alone", id, err)
+	}
+}
+
+// openOther opens path as another process would that does not watch it, as seed does.
+func openOther(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	norm, _ := phone.NewNormalizer("US")
+	other, err := sqlite.Open(context.Background(), sqlite.Options{DSN: path, Normalizer: norm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
 }
