@@ -11,9 +11,8 @@
 // that was replaced — a database built elsewhere and moved into place with mv — is reopened:
 // calls under way finish on the old file, calls arriving meanwhile wait a moment, and every
 // call after that answers from the new one. SQLite finds a WAL file by name, so the old file is
-// closed before the new one is opened, and the new one only once no process has the old one
-// open. Move only a database no process has open (as `lookup-adaptor seed` leaves it when it
-// exits).
+// closed, and the WAL and shared-memory files it used are removed, before the new one is opened.
+// Move only a database no process has open (as `lookup-adaptor seed` leaves it when it exits).
 package sqlite
 
 import (

@@ -96,17 +96,17 @@ func readable(path string, info os.FileInfo) error {
 // it goes on in a file no longer served. If the new file cannot be opened, calls fail (503) until
 // a good file is in place.
 func (db *DB) reopen(ctx context.Context) error {
-	db.mu.Lock() // acquire holds the read lock while it checks retired and counts a user
+	db.mu.Lock() // use holds the read lock across a lookup, useLong while it counts a user
 	defer db.mu.Unlock()
-	old := db.f
+	old := db.f // retired already when an earlier attempt failed; removing is tried again
 	if old.retired.CompareAndSwap(false, true) {
 		old.retire() // stops the long calls on it (useLong)
 		old.users.Wait()
 		_ = old.close() // a failed close leaves nothing to do; the old pools are unusable either way
-		for suffix, used := range map[string]os.FileInfo{"-wal": old.wal, "-shm": old.shm} {
-			if err := removeIfSame(db.path+suffix, used); err != nil {
-				return fmt.Errorf("sqlite: database file %s was replaced; removing the replaced file's %s: %w", db.path, suffix, err)
-			}
+	}
+	for suffix, used := range map[string]os.FileInfo{"-wal": old.wal, "-shm": old.shm} {
+		if err := removeIfSame(db.path+suffix, used); err != nil {
+			return fmt.Errorf("sqlite: database file %s was replaced; removing the replaced file's %s: %w", db.path, suffix, err)
 		}
 	}
 	opts := db.opts
