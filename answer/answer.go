@@ -42,6 +42,11 @@ func AppendProfile(dst []byte, c *store.Customer, normalize func(string) (string
 	if c.Profile != nil {
 		return append(dst, c.Profile...)
 	}
+	return appendRendered(dst, c, normalize)
+}
+
+// appendRendered is AppendProfile rendering c's fields, whatever c.Profile holds.
+func appendRendered(dst []byte, c *store.Customer, normalize func(string) (string, bool)) []byte {
 	p := profile{
 		ExternalCustomerID: c.ExternalID,
 		Name:               strings.TrimSpace(c.Name),
@@ -61,7 +66,7 @@ func AppendProfile(dst []byte, c *store.Customer, normalize func(string) (string
 			number = strings.TrimSpace(ph.Original)
 		}
 		if number != "" {
-			p.Phones = append(p.Phones, phone{number, PhoneType(ph.Type)})
+			p.Phones = append(p.Phones, phone{number, phoneType(ph.Type)})
 		}
 	}
 	for name, v := range c.CustomAttributes {
@@ -79,8 +84,8 @@ func AppendProfile(dst []byte, c *store.Customer, normalize func(string) (string
 	return append(dst, b[:len(b)-1]...)
 }
 
-// PhoneType maps a stored phone type onto the four Gladly accepts.
-func PhoneType(t store.PhoneType) string {
+// phoneType maps a stored phone type onto the four Gladly accepts.
+func phoneType(t store.PhoneType) string {
 	switch t {
 	case store.Mobile, store.Home, store.Office:
 		return string(t)
@@ -104,9 +109,7 @@ func Stored(c *store.Customer) []byte {
 			return nil
 		}
 	}
-	plain := *c
-	plain.Profile = nil
-	return AppendProfile([]byte{Version}, &plain, nil)
+	return appendRendered([]byte{Version}, c, nil)
 }
 
 // Profile is the profile in b as Stored rendered it, for store.Customer.Profile; nil when b is
